@@ -1,0 +1,126 @@
+import type { Socket } from 'socket.io-client'
+import type { ChangeEvent, Id, Item, ListQuery, Operation } from '../protocol/index.js'
+import type { LivecrudError } from '../protocol/errors.js'
+
+/** Public contract of the client. Implementations live beside this file; React binds to these types only. */
+
+export interface ClientOptions {
+  /** Server URL (`io(url)`), or pass an existing `socket`. */
+  url?: string
+  socket?: Socket
+  /** Default request timeout in ms (default 10 000). */
+  timeout?: number
+  /** Sent in the handshake `auth` (re-read on every reconnect when a function). */
+  token?: string | (() => string | undefined)
+  /** Stable id of this client; generated when omitted. */
+  clientId?: string
+  /** Max writes queued while disconnected (default 1 000); beyond it writes reject with QUEUE_FULL. */
+  maxQueue?: number
+  /** Delay before UNSUBSCRIBE after the last observer of a collection leaves (ms, default 1 000). */
+  unsubscribeDelay?: number
+}
+
+export interface WriteOptions {
+  /** Apply locally before the server answers (default true). */
+  optimistic?: boolean
+  /** Conditional write: CONFLICT unless the server's item has this `_version`. */
+  ifVersion?: number
+  timeout?: number
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed'
+
+/** What the store knows about one item; the same object while nothing changes. */
+export interface ItemState<T extends Item = Item> {
+  /** Server state with pending writes replayed over it; undefined when unknown or deleted. */
+  data: T | undefined
+  /** Confirmed server version (0 when unknown). */
+  version: number
+  /** True while local writes to this item await the server. */
+  hasPendingWrites: boolean
+  /** The last write error of this item (cleared by the next successful write). */
+  error: LivecrudError | null
+  /** 'unknown': never loaded; 'present'; 'deleted': a tombstone. */
+  status: 'unknown' | 'present' | 'deleted'
+}
+
+/** A change to the visible state of a collection's store, as `collection.subscribe` delivers them. */
+export interface StoreChange<T extends Item = Item> {
+  id: Id
+  /** Visible value before and after (undefined = absent). */
+  before: T | undefined
+  after: T | undefined
+  /** What caused it. */
+  cause: 'server' | 'optimistic' | 'confirm' | 'rollback' | 'reset'
+}
+
+export interface PendingWrite {
+  mutationId: string
+  collection: string
+  id: Id
+  kind: 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** 'queued' while offline, 'sent' when awaiting an ack, 'unknown' after a timeout or disconnect. */
+  state: 'queued' | 'sent' | 'unknown'
+}
+
+export type QueryStatus = 'pending' | 'success' | 'error'
+
+export interface LiveQuerySnapshot<T extends Item = Item> {
+  /** Visible items of the page, in order. Unchanged items keep their identity. */
+  items: T[]
+  /** Same order as `items`; the same array while order and membership are unchanged. */
+  ids: Id[]
+  total: number
+  status: QueryStatus
+  error: LivecrudError | null
+  isFetching: boolean
+}
+
+export interface LiveQuery<T extends Item = Item> {
+  subscribe(listener: () => void): () => void
+  getSnapshot(): LiveQuerySnapshot<T>
+  refetch(): Promise<void>
+}
+
+export interface CollectionHandle<T extends Item = Item> {
+  readonly name: string
+  getItem(id: Id, timeout?: number): Promise<T | undefined>
+  getItems(query?: ListQuery): Promise<T[]>
+  postItem(item: Partial<T> & Record<string, unknown>, options?: WriteOptions): Promise<T>
+  putItem(item: T | (Partial<T> & { id: Id }), options?: WriteOptions): Promise<T>
+  patchItem(patch: (Partial<T> & { id: Id }) | Operation[], options?: WriteOptions): Promise<T>
+  deleteItem(id: Id, options?: WriteOptions): Promise<boolean>
+  /** Synchronous visible value from the store; no request. */
+  peek(id: Id): T | undefined
+  /** Synchronous item state from the store; stable identity while unchanged. */
+  getItemState(id: Id): ItemState<T>
+  /** Called after each batch that changed this item (also keeps the collection subscribed). */
+  subscribeItem(id: Id, listener: () => void): () => void
+  /** Called once per batch with the visible changes of this collection (also keeps it subscribed). */
+  subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
+  /** A live list: sorted, filtered, paged, kept exact as events arrive. */
+  query(query?: ListQuery): LiveQuery<T>
+}
+
+export interface LivecrudClient {
+  readonly clientId: string
+  getItem<T extends Item = Item>(id: Id, collection: string, timeout?: number): Promise<T | undefined>
+  getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]>
+  postItem<T extends Item = Item>(item: Record<string, unknown>, collection: string, options?: WriteOptions): Promise<T>
+  putItem<T extends Item = Item>(item: Record<string, unknown> & { id: Id }, collection: string, options?: WriteOptions): Promise<T>
+  patchItem<T extends Item = Item>(patch: (Record<string, unknown> & { id: Id }) | Operation[], collection: string, options?: WriteOptions): Promise<T>
+  deleteItem(id: Id, collection: string, options?: WriteOptions): Promise<boolean>
+  collection<T extends Item = Item>(name: string): CollectionHandle<T>
+  /** Runs `fn`; listeners are notified once at the end, however many changes it made. */
+  batch<R>(fn: () => R): R
+  getConnectionState(): ConnectionState
+  subscribeConnectionState(listener: (state: ConnectionState) => void): () => void
+  /** Writes not yet confirmed, in order (offline queue included). */
+  getPendingWrites(): readonly PendingWrite[]
+  subscribePendingWrites(listener: () => void): () => void
+  /** Raw push events as received (before store application), for devtools. */
+  onEvent(listener: (event: ChangeEvent) => void): () => void
+  /** Last seq applied per subscribed collection. */
+  getSeq(collection: string): number | undefined
+  close(): void
+}

@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './events.js'
+export * from './errors.js'
+export * from './limits.js'
+export * from './query.js'
+export * from './jsonPatch.js'

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
+const alias = {
+  'livecrud/react': src('react/index.ts'),
+  'livecrud/server': src('server/index.ts'),
+  livecrud: src('index.ts'),
+}
+const websocketFlag = process.versions.node.startsWith('20.') ? ['--experimental-websocket'] : []
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/msw/**', 'test/react/**'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'msw',
+          environment: 'node',
+          include: ['test/msw/**/*.test.ts'],
+          execArgv: websocketFlag,
+          setupFiles: ['test/msw/setup.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'dom',
+          environment: 'happy-dom',
+          include: ['test/react/**/*.test.{ts,tsx}'],
+        },
+      },
+    ],
+  },
+})
