@@ -52,6 +52,8 @@ export interface StoreChange<T extends Item = Item> {
   after: T | undefined
   /** What caused it. */
   cause: 'server' | 'optimistic' | 'confirm' | 'rollback' | 'reset'
+  /** For server-caused changes: the seq of the event (lists use it to skip what a LIST already included). */
+  seq?: number
 }
 
 export interface PendingWrite {
@@ -104,11 +106,27 @@ export interface CollectionHandle<T extends Item = Item> {
 
 export interface LivecrudClient {
   readonly clientId: string
-  getItem<T extends Item = Item>(id: Id, collection: string, timeout?: number): Promise<T | undefined>
+  getItem<T extends Item = Item>(
+    id: Id,
+    collection: string,
+    timeout?: number,
+  ): Promise<T | undefined>
   getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]>
-  postItem<T extends Item = Item>(item: Record<string, unknown>, collection: string, options?: WriteOptions): Promise<T>
-  putItem<T extends Item = Item>(item: Record<string, unknown> & { id: Id }, collection: string, options?: WriteOptions): Promise<T>
-  patchItem<T extends Item = Item>(patch: (Record<string, unknown> & { id: Id }) | Operation[], collection: string, options?: WriteOptions): Promise<T>
+  postItem<T extends Item = Item>(
+    item: Record<string, unknown>,
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T>
+  putItem<T extends Item = Item>(
+    item: Record<string, unknown> & { id: Id },
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T>
+  patchItem<T extends Item = Item>(
+    patch: (Record<string, unknown> & { id: Id }) | Operation[],
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T>
   deleteItem(id: Id, collection: string, options?: WriteOptions): Promise<boolean>
   collection<T extends Item = Item>(name: string): CollectionHandle<T>
   /** Runs `fn`; listeners are notified once at the end, however many changes it made. */

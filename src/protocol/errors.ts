@@ -47,6 +47,8 @@ export class LivecrudError extends Error {
   }
   toWire(): WireError {
     const code = isServerErrorCode(this.code) ? this.code : 'INTERNAL'
-    return this.details === undefined ? { code, message: this.message } : { code, message: this.message, details: this.details }
+    return this.details === undefined
+      ? { code, message: this.message }
+      : { code, message: this.message, details: this.details }
   }
 }

@@ -1,5 +1,14 @@
 import { DEFAULT_PAGE_SIZE, FIELD_PATTERN, MAX_PAGE_SIZE } from './limits.js'
-import type { FilterCondition, Filters, Item, ListQuery, NormalizedQuery, Scalar, SortField, SortSpec } from './types.js'
+import type {
+  FilterCondition,
+  Filters,
+  Item,
+  ListQuery,
+  NormalizedQuery,
+  Scalar,
+  SortField,
+  SortSpec,
+} from './types.js'
 
 /**
  * The query semantics every store and every live list share. Summary (PROTOCOL.md has the full text):
@@ -27,14 +36,20 @@ export function getField(item: unknown, path: string): unknown {
   }
   let cur: unknown = item
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part)) return undefined
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part))
+      return undefined
     cur = (cur as Record<string, unknown>)[part]
   }
   return cur
 }
 
 function isScalar(v: unknown): v is Scalar {
-  return v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+  return (
+    v === null ||
+    typeof v === 'boolean' ||
+    typeof v === 'string' ||
+    (typeof v === 'number' && Number.isFinite(v))
+  )
 }
 
 /** Code point order: maps UTF-16 code units so that surrogates sort above U+E000–U+FFFF. */
@@ -85,8 +100,13 @@ function scalarEquals(value: unknown, operand: Scalar): boolean {
   return value === operand
 }
 
-function rangeMatch(value: unknown, operand: number | string, accept: (c: number) => boolean): boolean {
-  if (typeof operand === 'number') return typeof value === 'number' && accept(value < operand ? -1 : value > operand ? 1 : 0)
+function rangeMatch(
+  value: unknown,
+  operand: number | string,
+  accept: (c: number) => boolean,
+): boolean {
+  if (typeof operand === 'number')
+    return typeof value === 'number' && accept(value < operand ? -1 : value > operand ? 1 : 0)
   return typeof value === 'string' && accept(compareStrings(value, operand))
 }
 
@@ -112,7 +132,8 @@ export function compileFilter(filters: Filters): (item: Item) => boolean {
   const entries = Object.entries(filters)
   if (entries.length === 0) return () => true
   return (item) => {
-    for (const [path, cond] of entries) if (!matchesCondition(getField(item, path), cond)) return false
+    for (const [path, cond] of entries)
+      if (!matchesCondition(getField(item, path), cond)) return false
     return true
   }
 }
@@ -146,8 +167,10 @@ export function normalizeSort(sort: SortSpec | undefined): QueryCheck<SortField[
       field = (s as Record<string, unknown>).field
       dir = (s as Record<string, unknown>).dir ?? 'asc'
     }
-    if (typeof field !== 'string' || !FIELD_PATTERN.test(field)) return { ok: false, message: `invalid sort field ${JSON.stringify(field)}` }
-    if (dir !== 'asc' && dir !== 'desc') return { ok: false, message: `sort dir must be 'asc' or 'desc'` }
+    if (typeof field !== 'string' || !FIELD_PATTERN.test(field))
+      return { ok: false, message: `invalid sort field ${JSON.stringify(field)}` }
+    if (dir !== 'asc' && dir !== 'desc')
+      return { ok: false, message: `sort dir must be 'asc' or 'desc'` }
     out.push({ field, dir })
   }
   return { ok: true, value: out }
@@ -159,27 +182,36 @@ function checkScalar(v: unknown, where: string): string | null {
 
 export function normalizeFilters(filters: unknown): QueryCheck<Filters> {
   if (filters === undefined || filters === null) return { ok: true, value: {} }
-  if (typeof filters !== 'object' || Array.isArray(filters)) return { ok: false, message: 'filters must be an object' }
+  if (typeof filters !== 'object' || Array.isArray(filters))
+    return { ok: false, message: 'filters must be an object' }
   const entries = Object.entries(filters)
-  if (entries.length > MAX_FILTERS) return { ok: false, message: `more than ${MAX_FILTERS} filters` }
+  if (entries.length > MAX_FILTERS)
+    return { ok: false, message: `more than ${MAX_FILTERS} filters` }
   const out: Filters = {}
   for (const [field, cond] of entries) {
-    if (!FIELD_PATTERN.test(field)) return { ok: false, message: `invalid filter field ${JSON.stringify(field)}` }
+    if (!FIELD_PATTERN.test(field))
+      return { ok: false, message: `invalid filter field ${JSON.stringify(field)}` }
     if (cond === null || typeof cond !== 'object') {
       const err = checkScalar(cond, `filter ${field}`)
       if (err) return { ok: false, message: err }
       out[field] = cond as Scalar
       continue
     }
-    if (Array.isArray(cond)) return { ok: false, message: `filter ${field}: use { $in: [...] } for several values` }
+    if (Array.isArray(cond))
+      return { ok: false, message: `filter ${field}: use { $in: [...] } for several values` }
     const ops: Record<string, unknown> = {}
     const keys = Object.keys(cond)
     if (keys.length === 0) return { ok: false, message: `filter ${field} has no operator` }
     for (const key of keys) {
       const operand = (cond as Record<string, unknown>)[key]
-      if (!OPERATORS.has(key)) return { ok: false, message: `filter ${field}: unknown operator ${JSON.stringify(key)}` }
+      if (!OPERATORS.has(key))
+        return { ok: false, message: `filter ${field}: unknown operator ${JSON.stringify(key)}` }
       if (key === '$in' || key === '$nin') {
-        if (!Array.isArray(operand) || operand.length > MAX_IN) return { ok: false, message: `filter ${field}: ${key} needs an array of at most ${MAX_IN}` }
+        if (!Array.isArray(operand) || operand.length > MAX_IN)
+          return {
+            ok: false,
+            message: `filter ${field}: ${key} needs an array of at most ${MAX_IN}`,
+          }
         for (const o of operand) {
           const err = checkScalar(o, `filter ${field} ${key}`)
           if (err) return { ok: false, message: err }
@@ -190,7 +222,10 @@ export function normalizeFilters(filters: unknown): QueryCheck<Filters> {
         if (err) return { ok: false, message: err }
         ops[key] = operand
       } else {
-        if (!(typeof operand === 'string' || (typeof operand === 'number' && Number.isFinite(operand))))
+        if (!(
+          typeof operand === 'string' ||
+          (typeof operand === 'number' && Number.isFinite(operand))
+        ))
           return { ok: false, message: `filter ${field}: ${key} needs a number or a string` }
         ops[key] = operand
       }
@@ -206,14 +241,19 @@ export interface NormalizeOptions {
 }
 
 /** Validates and fills defaults: the single reading of a `ListQuery` for client and server. */
-export function normalizeQuery(query: unknown, options: NormalizeOptions = {}): QueryCheck<NormalizedQuery> {
+export function normalizeQuery(
+  query: unknown,
+  options: NormalizeOptions = {},
+): QueryCheck<NormalizedQuery> {
   const maxPageSize = options.maxPageSize ?? MAX_PAGE_SIZE
   const defaultPageSize = Math.min(options.defaultPageSize ?? DEFAULT_PAGE_SIZE, maxPageSize)
   if (query === undefined || query === null) query = {}
-  if (typeof query !== 'object' || Array.isArray(query)) return { ok: false, message: 'query must be an object' }
+  if (typeof query !== 'object' || Array.isArray(query))
+    return { ok: false, message: 'query must be an object' }
   const q = query as ListQuery
   const page = q.page ?? 1
-  if (!Number.isSafeInteger(page) || page < 1) return { ok: false, message: 'page must be an integer ≥ 1' }
+  if (!Number.isSafeInteger(page) || page < 1)
+    return { ok: false, message: 'page must be an integer ≥ 1' }
   const pageSize = q.pageSize ?? defaultPageSize
   if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize)
     return { ok: false, message: `pageSize must be an integer from 1 to ${maxPageSize}` }
@@ -225,7 +265,10 @@ export function normalizeQuery(query: unknown, options: NormalizeOptions = {}): 
 }
 
 /** Reference evaluation over an in-memory array: filter, sort, page. */
-export function applyQuery(items: Iterable<Item>, query: NormalizedQuery): { items: Item[]; total: number } {
+export function applyQuery(
+  items: Iterable<Item>,
+  query: NormalizedQuery,
+): { items: Item[]; total: number } {
   const match = compileFilter(query.filters)
   const all: Item[] = []
   for (const item of items) if (match(item)) all.push(item)
@@ -242,6 +285,7 @@ export function queryKey(query: NormalizedQuery): string {
 function sortKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
   const out: Record<string, unknown> = {}
-  for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k])
+  for (const k of Object.keys(value).sort())
+    out[k] = sortKeys((value as Record<string, unknown>)[k])
   return out
 }

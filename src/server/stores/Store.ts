@@ -49,8 +49,7 @@ export interface WriteResult {
 }
 
 export type ChangesSince =
-  | { tooOld: false; changes: ChangeRecord[]; seq: number }
-  | { tooOld: true; seq: number }
+  { tooOld: false; changes: ChangeRecord[]; seq: number } | { tooOld: true; seq: number }
 
 /**
  * The storage contract of the reference server. Implementations: memory, PostgreSQL / PGlite (`pg`),
@@ -61,7 +60,11 @@ export interface Store {
   readonly kind: string
   get(collection: string, id: Id): Promise<Item | null>
   /** Filter, sort and page inside the store, with exactly the semantics of `protocol/query.ts`. `scope` filters must match too. */
-  list(collection: string, query: NormalizedQuery, scope?: Filters): Promise<{ items: Item[]; total: number; seq: number }>
+  list(
+    collection: string,
+    query: NormalizedQuery,
+    scope?: Filters,
+  ): Promise<{ items: Item[]; total: number; seq: number }>
   write(request: WriteRequest): Promise<WriteResult>
   /** The changes with seq > since, in order; `tooOld` when the log no longer holds seq since+1. */
   changesSince(collection: string, since: number): Promise<ChangesSince>
