@@ -14,3 +14,14 @@ export function isValidCollection(value: unknown): value is string {
 export function isValidId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value)
 }
+
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** A filter/sort field path: FIELD_PATTERN and no prototype-reaching segment. */
+export function isValidFieldPath(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    FIELD_PATTERN.test(value) &&
+    !value.split('.').some((s) => FORBIDDEN_SEGMENTS.has(s))
+  )
+}

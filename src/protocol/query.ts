@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_SIZE, FIELD_PATTERN, MAX_PAGE_SIZE } from './limits.js'
+import { DEFAULT_PAGE_SIZE, isValidFieldPath, MAX_PAGE_SIZE } from './limits.js'
 import type {
   FilterCondition,
   Filters,
@@ -167,7 +167,7 @@ export function normalizeSort(sort: SortSpec | undefined): QueryCheck<SortField[
       field = (s as Record<string, unknown>).field
       dir = (s as Record<string, unknown>).dir ?? 'asc'
     }
-    if (typeof field !== 'string' || !FIELD_PATTERN.test(field))
+    if (!isValidFieldPath(field))
       return { ok: false, message: `invalid sort field ${JSON.stringify(field)}` }
     if (dir !== 'asc' && dir !== 'desc')
       return { ok: false, message: `sort dir must be 'asc' or 'desc'` }
