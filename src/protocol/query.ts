@@ -189,7 +189,7 @@ export function normalizeFilters(filters: unknown): QueryCheck<Filters> {
     return { ok: false, message: `more than ${MAX_FILTERS} filters` }
   const out: Filters = {}
   for (const [field, cond] of entries) {
-    if (!FIELD_PATTERN.test(field))
+    if (!isValidFieldPath(field))
       return { ok: false, message: `invalid filter field ${JSON.stringify(field)}` }
     if (cond === null || typeof cond !== 'object') {
       const err = checkScalar(cond, `filter ${field}`)

@@ -12,6 +12,7 @@ import {
   type Item,
 } from '../../src/protocol/index.js'
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const item = (id: string, fields: Record<string, unknown> = {}): Item => ({
   id,
   _version: 1,
@@ -151,7 +152,7 @@ describe('order', () => {
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (x, y) => {
         const bytes = Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'))
         // lone surrogates are not representable in UTF-8; only compare well-formed strings
-        if (!x.isWellFormed() || !y.isWellFormed()) return true
+        if (LONE_SURROGATE.test(x) || LONE_SURROGATE.test(y)) return true
         return Math.sign(compareStrings(x, y)) === bytes
       }),
     )
