@@ -124,7 +124,10 @@ describe('filters', () => {
 
 describe('order', () => {
   it('ranks types: missing/null < false < true < numbers < strings < objects', () => {
-    const values = [{}, 'a', 3, -1, true, false, null, undefined, [1]]
+    // Array#sort moves undefined to the end without asking the comparator: test it apart.
+    expect(compareValues(undefined, null)).toBe(0)
+    expect(compareValues(undefined, false)).toBe(-1)
+    const values = [{}, 'a', 3, -1, true, false, null, [1]]
     const sorted = [...values].sort(compareValues)
     const ranks = sorted.map((v) =>
       v == null
@@ -140,7 +143,7 @@ describe('order', () => {
               : 5,
     )
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b))
-    expect(sorted.slice(3, 7)).toEqual([false, true, -1, 3])
+    expect(sorted.slice(1, 5)).toEqual([false, true, -1, 3])
   })
 
   it('orders strings by code point, like UTF-8 bytes', () => {
