@@ -1,0 +1,206 @@
+/**
+ * Browser bundle sizes of the public entries, min+gzip, measured with esbuild the way an app bundler
+ * would see them. Used by the size budget test (test/bundle.test.ts), `npm run bench` and `npm run size`.
+ */
+import { builtinModules } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { build, type Metafile, type Plugin } from 'esbuild'
+
+/** 1 KB = 1,000 bytes (as size-limit and bundlephobia count): the stricter reading of the budget. */
+export const KB = 1000
+
+/** The budget `npm test` enforces for `livecrud` (targets.md). */
+export const BUDGET = { ownKB: 12, allKB: 40 } as const
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export const ENTRIES = {
+  livecrud: './src/index.ts',
+  'livecrud/react': './src/react/index.ts',
+} as const
+export type EntryName = keyof typeof ENTRIES
+
+/**
+ * - `own`: every package external: the code livecrud itself ships.
+ * - `all`: every dependency bundled (React stays external for `livecrud/react`: the app has it anyway).
+ * - `layer`: `livecrud/react` with the core external too: what React bindings add on top of `livecrud`.
+ */
+export type BundleMode = 'own' | 'all' | 'layer'
+
+export interface BundleMeasure {
+  entry: string
+  mode: BundleMode
+  /** Minified bytes. */
+  min: number
+  /** Minified + gzip (level 9) bytes. */
+  gzip: number
+  /** Minified + brotli (quality 11) bytes. */
+  brotli: number
+  /** Input file (relative to the repository) → bytes it contributes to the minified output. */
+  inputs: Record<string, number>
+  /** Import paths left external. */
+  externals: string[]
+}
+
+const REACT_EXTERNALS = ['react', 'react-dom', 'react/*', 'react-dom/*']
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))
+
+export function isNodeBuiltin(path: string): boolean {
+  return (
+    path.startsWith('node:') || NODE_BUILTINS.has(path) || NODE_BUILTINS.has(path.split('/')[0]!)
+  )
+}
+
+/** Everything that resolves outside `src/react/` becomes external. */
+function reactLayerOnly(): Plugin {
+  const reactDir = fileURLToPath(new URL('../src/react/', import.meta.url))
+  return {
+    name: 'react-layer-only',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === 'inner') return undefined
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'inner',
+        })
+        if (resolved.errors.length > 0) return { errors: resolved.errors }
+        if (resolved.path.startsWith(reactDir)) return { path: resolved.path }
+        return { path: args.path, external: true }
+      })
+    },
+  }
+}
+
+/** Bundles `source` (a module path or inline code) for the browser and measures it. */
+export async function measure(
+  label: string,
+  source: { entry: string } | { contents: string },
+  mode: BundleMode,
+  external: string[] = [],
+): Promise<BundleMeasure> {
+  const result = await build({
+    ...('entry' in source
+      ? { entryPoints: [source.entry] }
+      : { stdin: { contents: source.contents, resolveDir: ROOT, loader: 'ts' } }),
+    absWorkingDir: ROOT,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    external,
+    ...(mode === 'own' ? { packages: 'external' as const } : {}),
+    plugins: mode === 'layer' ? [reactLayerOnly()] : [],
+  })
+  const code = result.outputFiles[0]!.contents
+  const metafile: Metafile = result.metafile
+  const output = Object.values(metafile.outputs)[0]!
+  const inputs: Record<string, number> = {}
+  for (const [path, info] of Object.entries(output.inputs)) inputs[path] = info.bytesInOutput
+  return {
+    entry: label,
+    mode,
+    min: code.byteLength,
+    gzip: gzipSync(code, { level: 9 }).byteLength,
+    brotli: brotliCompressSync(code, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+    }).byteLength,
+    inputs,
+    externals: [...new Set(output.imports.filter((i) => i.external).map((i) => i.path))].sort(),
+  }
+}
+
+export function measureEntry(name: EntryName, mode: BundleMode): Promise<BundleMeasure> {
+  const external = name === 'livecrud/react' ? REACT_EXTERNALS : []
+  return measure(name, { entry: ENTRIES[name] }, mode, external)
+}
+
+/** Every figure the budget and the benchmark report. */
+export async function measureAll(): Promise<BundleMeasure[]> {
+  return Promise.all([
+    measureEntry('livecrud', 'own'),
+    measureEntry('livecrud', 'all'),
+    measureEntry('livecrud/react', 'own'),
+    measureEntry('livecrud/react', 'all'),
+    measureEntry('livecrud/react', 'layer'),
+  ])
+}
+
+/** The floor of any socket.io client library: socket.io-client alone, as an app would import it. */
+export function measureSocketIoClient(): Promise<BundleMeasure> {
+  return measure('socket.io-client', { contents: "export { io } from 'socket.io-client'" }, 'all')
+}
+
+/** Minified bytes per package (node_modules/<pkg>) or per source folder, largest first. */
+export function byModule(m: BundleMeasure): [string, number][] {
+  const sums = new Map<string, number>()
+  for (const [path, bytes] of Object.entries(m.inputs)) {
+    const parts = path.split('/')
+    const at = parts.lastIndexOf('node_modules')
+    const key =
+      at >= 0
+        ? parts[at + 1]!.startsWith('@')
+          ? `${parts[at + 1]}/${parts[at + 2]}`
+          : parts[at + 1]!
+        : parts.slice(0, Math.min(parts.length - 1, 2)).join('/') || path
+    sums.set(key, (sums.get(key) ?? 0) + bytes)
+  }
+  return [...sums].sort((a, b) => b[1] - a[1])
+}
+
+export const kb = (bytes: number) => Math.round((bytes / KB) * 100) / 100
+
+/** Human summary: sizes, the budget, and the heaviest modules. */
+export function report(measures: BundleMeasure[]): string {
+  const lines = ['entry            mode   min KB   gzip KB  brotli KB']
+  for (const m of measures) {
+    lines.push(
+      `${m.entry.padEnd(16)} ${m.mode.padEnd(6)} ${String(kb(m.min)).padStart(6)} ${String(kb(m.gzip)).padStart(9)} ${String(kb(m.brotli)).padStart(10)}`,
+    )
+  }
+  for (const m of measures.filter((x) => x.mode !== 'layer')) {
+    lines.push('', `${m.entry} (${m.mode}) — minified bytes by module:`)
+    for (const [mod, bytes] of byModule(m).slice(0, 12)) {
+      lines.push(`  ${mod.padEnd(40)} ${String(kb(bytes)).padStart(7)} KB`)
+    }
+  }
+  return lines.join('\n')
+}
+
+/** Over-budget messages for `livecrud` (empty when within budget). */
+export function budgetViolations(measures: BundleMeasure[]): string[] {
+  const out: string[] = []
+  const own = measures.find((m) => m.entry === 'livecrud' && m.mode === 'own')
+  const all = measures.find((m) => m.entry === 'livecrud' && m.mode === 'all')
+  if (own && own.gzip > BUDGET.ownKB * KB) {
+    out.push(
+      `livecrud own code is ${kb(own.gzip)} KB min+gzip: ${kb(own.gzip - BUDGET.ownKB * KB)} KB over ${BUDGET.ownKB} KB`,
+    )
+  }
+  if (all && all.gzip > BUDGET.allKB * KB) {
+    out.push(
+      `livecrud with all dependencies is ${kb(all.gzip)} KB min+gzip: ${kb(all.gzip - BUDGET.allKB * KB)} KB over ${BUDGET.allKB} KB`,
+    )
+  }
+  return out
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const measures = [...(await measureAll()), await measureSocketIoClient()]
+  console.log(report(measures))
+  const violations = budgetViolations(measures)
+  console.log(
+    violations.length
+      ? `\nOVER BUDGET:\n  ${violations.join('\n  ')}`
+      : `\nwithin budget (own ≤ ${BUDGET.ownKB} KB, all ≤ ${BUDGET.allKB} KB)`,
+  )
+  process.exitCode = violations.length ? 1 : 0
+}
