@@ -1,0 +1,20 @@
+import { io } from 'socket.io-client'
+import { createClient, type LivecrudClient } from 'livecrud'
+import { NetControls } from './NetControls.js'
+
+export interface PlaygroundClient {
+  name: string
+  client: LivecrudClient
+  net: NetControls
+}
+
+/** One independent client (own socket, own store) per pane. */
+export function connectClient(serverUrl: string, name: string): PlaygroundClient {
+  const clientId = `${name.toLowerCase()}-${Math.random().toString(36).slice(2, 10)}`
+  // Not connected yet: NetControls must hook the socket before socket.io binds its packet handler.
+  const socket = io(serverUrl, { autoConnect: false, auth: { clientId } })
+  const net = new NetControls(socket)
+  const client = createClient({ socket, clientId })
+  if (!socket.active) socket.connect()
+  return { name, client, net }
+}
