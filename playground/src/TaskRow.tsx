@@ -113,6 +113,7 @@ export function TaskRow({ id }: { id: string }) {
           {conflict.server ? ` (v${conflict.server._version})` : ''}.
           <button
             type="button"
+            data-testid="conflict-dismiss"
             onClick={() => {
               setConflict(null)
               reset()

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createTask, setSort, titles, waitIdle } from './board.js'
+import { expect, test } from './fixtures.js'
+import { ServerProcess } from './ServerProcess.js'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'livecrud-e2e-'))
+const server = new ServerProcess(3102, `pglite:${dataDir}`)
+
+test.beforeAll(async () => {
+  await server.start()
+})
+test.afterAll(async () => {
+  await server.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+test('the server restarts mid-session: the page recovers without a reload', async ({
+  openClient,
+}) => {
+  test.setTimeout(45_000)
+  const a = await openClient({ name: 'A', server: server.url, allowNetworkErrors: true })
+  const b = await openClient({ name: 'B', server: server.url, allowNetworkErrors: true })
+  for (const c of [a, b]) {
+    await setSort(c.pane, 'title')
+    // Survives only if the page is never reloaded.
+    await c.page.evaluate(() => ((window as unknown as { marker: number }).marker = 1))
+  }
+  await createTask(a.pane, 'Before restart')
+  await expect.poll(() => titles(b.pane)).toEqual(['Before restart'])
+  await waitIdle(a.pane)
+
+  await server.stop()
+  await expect(a.pane.getByTestId('conn-state')).not.toHaveText('connected')
+  await expect(b.pane.getByTestId('conn-state')).not.toHaveText('connected')
+  // A write while the server is down waits in the queue.
+  await createTask(a.pane, 'During outage')
+  await expect(a.pane.getByTestId('pending-count')).toHaveText('1')
+
+  await server.start()
+  // socket.io's reconnection backoff reaches 5 s: allow for it.
+  await expect(a.pane.getByTestId('conn-state')).toHaveText('connected', { timeout: 15_000 })
+  await expect(b.pane.getByTestId('conn-state')).toHaveText('connected', { timeout: 15_000 })
+  await waitIdle(a.pane)
+  await expect.poll(() => titles(b.pane)).toEqual(['Before restart', 'During outage'])
+
+  await createTask(b.pane, 'After restart')
+  await expect
+    .poll(() => titles(a.pane))
+    .toEqual(['After restart', 'Before restart', 'During outage'])
+  for (const c of [a, b])
+    expect(await c.page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1)
+})
