@@ -111,7 +111,7 @@ function runSuiteProcess(
     )
     // Passed through, and the tail kept to name the error in the results.
     let tail = ''
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk)
       tail = (tail + chunk.toString()).slice(-8000)
     })
