@@ -1,0 +1,382 @@
+import { LivecrudError } from '../protocol/errors.js'
+import { isValidId } from '../protocol/limits.js'
+import type {
+  ChangeEvent,
+  Id,
+  Item,
+  ListQuery,
+  ListResult,
+  Operation,
+  WriteAckMeta,
+  WriteMeta,
+} from '../protocol/index.js'
+import { CollectionHandle } from './CollectionHandle.js'
+import { ConflictError } from './errors.js'
+import type { ServerError } from './errors.js'
+import type { LiveQueryContext } from './LiveQueryContext.js'
+import { randomId } from './randomId.js'
+import type { LocalMutation } from './store/actions.js'
+import { StoreRegistry } from './StoreRegistry.js'
+import type { StoreFactory } from './StoreRegistry.js'
+import { SubscriptionManager } from './SubscriptionManager.js'
+import { toPatchRequest } from './toPatchRequest.js'
+import { Transport } from './Transport.js'
+import { WriteQueue } from './WriteQueue.js'
+import type { WriteKind, WriteRequest } from './WriteQueue.js'
+import type {
+  ClientOptions,
+  ConnectionState,
+  LivecrudClient,
+  PendingWrite,
+  WriteOptions,
+} from './types.js'
+
+const DEFAULT_TIMEOUT = 10_000
+const DEFAULT_MAX_QUEUE = 1000
+const DEFAULT_UNSUBSCRIBE_DELAY = 1000
+
+export interface ClientStats {
+  gaps: number
+  catchUps: number
+  resets: number
+  refetches: number
+  duplicatesDropped: number
+  writeSends: number
+}
+
+interface Prepared {
+  id: Id
+  payload: unknown
+  mutation: LocalMutation
+}
+
+/** The client: requests, stores, subscriptions and the write queue wired together. */
+export class ClientCore implements LivecrudClient {
+  readonly clientId: string
+  readonly stores: StoreRegistry
+  private readonly transport: Transport
+  private readonly subscriptions: SubscriptionManager
+  private readonly writes: WriteQueue
+  private readonly handles = new Map<string, CollectionHandle<any>>()
+  private readonly eventListeners = new Set<(event: ChangeEvent) => void>()
+  private readonly contexts = new Map<string, LiveQueryContext<any>>()
+
+  constructor(options: ClientOptions, storeFactory: StoreFactory) {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('createClient needs options: { url } or { socket }')
+    this.clientId = options.clientId ?? randomId()
+    this.transport = new Transport({
+      url: options.url,
+      socket: options.socket,
+      clientId: this.clientId,
+      token: options.token,
+      timeout: positive(options.timeout, DEFAULT_TIMEOUT),
+    })
+    this.stores = new StoreRegistry(storeFactory)
+    this.subscriptions = new SubscriptionManager(
+      this.transport,
+      this.stores,
+      nonNegative(options.unsubscribeDelay, DEFAULT_UNSUBSCRIBE_DELAY),
+    )
+    this.writes = new WriteQueue(
+      this.transport,
+      {
+        onSuccess: (w, result, meta) => this.onWriteSuccess(w, result, meta),
+        onFailure: (w, error) => this.onWriteFailure(w, error),
+      },
+      nonNegative(options.maxQueue, DEFAULT_MAX_QUEUE),
+    )
+    this.transport.onState((state) => {
+      if (state === 'connected') {
+        // Rejoin first so the stream resumes from lastSeq, then replay what waited.
+        this.subscriptions.onConnected()
+        void this.writes.flush()
+      } else if (state === 'disconnected') {
+        this.subscriptions.onDisconnected()
+        this.writes.onDisconnected()
+      }
+    })
+    this.transport.onPush((event) => {
+      for (const listener of [...this.eventListeners]) {
+        try {
+          listener(event)
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error
+          })
+        }
+      }
+      this.subscriptions.handleEvent(event)
+    })
+  }
+
+  async getItem<T extends Item = Item>(
+    id: Id,
+    collection: string,
+    timeout?: number,
+  ): Promise<T | undefined> {
+    const { result } = await this.transport.request<Item | null>('GET', [collection, id], timeout)
+    if (result === null || result === undefined) {
+      if (isValidId(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
+      return undefined
+    }
+    if (isItem(result)) this.stores.dispatch(collection, { type: 'server/items', items: [result] })
+    return result as T
+  }
+
+  async getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]> {
+    const result = await this.list(collection, query ?? {})
+    return result.items as T[]
+  }
+
+  postItem<T extends Item = Item>(
+    item: Record<string, unknown>,
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T> {
+    return this.write<T>(collection, 'POST', options, () => {
+      if (!isPlainObject(item)) throw badRequest('postItem needs a plain object')
+      if (item.id !== undefined && !isValidId(item.id)) throw badRequest('postItem: invalid `id`')
+      const id = (item.id as Id | undefined) ?? randomId()
+      const body = { ...item, id }
+      return { id, payload: body, mutation: { kind: 'POST', mutationId: '', id, item: body } }
+    })
+  }
+
+  putItem<T extends Item = Item>(
+    item: Record<string, unknown> & { id: Id },
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T> {
+    return this.write<T>(collection, 'PUT', options, () => {
+      if (!isPlainObject(item) || !isValidId(item.id))
+        throw badRequest('putItem needs an item with a valid `id`')
+      return {
+        id: item.id,
+        payload: item,
+        mutation: { kind: 'PUT', mutationId: '', id: item.id, item },
+      }
+    })
+  }
+
+  patchItem<T extends Item = Item>(
+    patch: (Record<string, unknown> & { id: Id }) | Operation[],
+    collection: string,
+    options?: WriteOptions,
+  ): Promise<T> {
+    return this.write<T>(collection, 'PATCH', options, () => {
+      const p = toPatchRequest(patch)
+      return {
+        id: p.id,
+        payload: p.wire,
+        mutation: { kind: 'PATCH', mutationId: '', id: p.id, ops: p.ops },
+      }
+    })
+  }
+
+  deleteItem(id: Id, collection: string, options?: WriteOptions): Promise<boolean> {
+    return this.write<boolean>(collection, 'DELETE', options, () => {
+      if (!isValidId(id)) throw badRequest('deleteItem needs a valid id')
+      return { id, payload: id, mutation: { kind: 'DELETE', mutationId: '', id } }
+    })
+  }
+
+  collection<T extends Item = Item>(name: string): CollectionHandle<T> {
+    let handle = this.handles.get(name)
+    if (!handle) this.handles.set(name, (handle = new CollectionHandle<T>(name, this)))
+    return handle as CollectionHandle<T>
+  }
+
+  batch<R>(fn: () => R): R {
+    return this.stores.batch(fn)
+  }
+
+  getConnectionState(): ConnectionState {
+    return this.transport.getState()
+  }
+
+  subscribeConnectionState(listener: (state: ConnectionState) => void): () => void {
+    return this.transport.onState(listener)
+  }
+
+  getPendingWrites(): readonly PendingWrite[] {
+    return this.writes.getPending()
+  }
+
+  subscribePendingWrites(listener: () => void): () => void {
+    return this.writes.subscribe(listener)
+  }
+
+  onEvent(listener: (event: ChangeEvent) => void): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+
+  getSeq(collection: string): number | undefined {
+    return this.subscriptions.getSeq(collection)
+  }
+
+  close(): void {
+    this.subscriptions.close()
+    this.writes.close()
+    this.transport.close()
+    this.eventListeners.clear()
+  }
+
+  /** Counters for tests and devtools (not part of the stable API). */
+  stats(): ClientStats {
+    return { ...this.subscriptions.stats, writeSends: this.writes.sends }
+  }
+
+  /** Runs `subscribe` against the store and keeps the collection subscribed until disposed. */
+  observe(collection: string, subscribe: () => () => void): () => void {
+    const release = this.subscriptions.acquire(collection)
+    let unsubscribe: () => void
+    try {
+      unsubscribe = subscribe()
+    } catch (error) {
+      release()
+      throw error
+    }
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      unsubscribe()
+      release()
+    }
+  }
+
+  liveQueryContext<T extends Item>(collection: string): LiveQueryContext<T> {
+    let context = this.contexts.get(collection)
+    if (!context) {
+      context = {
+        collection,
+        store: this.stores.get<T>(collection),
+        list: (query: ListQuery, timeout?: number) => this.list(collection, query, timeout),
+        acquire: () => this.subscriptions.acquire(collection),
+        onReset: (listener: () => void) => this.subscriptions.onReset(collection, listener),
+        getSeq: () => this.subscriptions.getSeq(collection),
+      }
+      this.contexts.set(collection, context)
+    }
+    return context as LiveQueryContext<T>
+  }
+
+  private async list(collection: string, query: ListQuery, timeout?: number): Promise<ListResult> {
+    const { result } = await this.transport.request<ListResult>(
+      'LIST',
+      [collection, query],
+      timeout,
+    )
+    if (!result || !Array.isArray(result.items))
+      throw new LivecrudError(
+        'INTERNAL',
+        'the server answered LIST with a malformed result',
+        result,
+      )
+    const items = result.items.filter(isItem)
+    if (items.length) this.stores.dispatch(collection, { type: 'server/items', items })
+    return result
+  }
+
+  private write<R>(
+    collection: string,
+    kind: WriteKind,
+    options: WriteOptions | undefined,
+    prepare: () => Prepared,
+  ): Promise<R> {
+    try {
+      const prepared = prepare()
+      this.writes.checkCapacity()
+      const mutationId = randomId()
+      const meta: WriteMeta = { mutationId }
+      if (options?.ifVersion !== undefined) meta.ifVersion = options.ifVersion
+      const optimistic = options?.optimistic !== false
+      if (optimistic)
+        this.stores.dispatch(collection, {
+          type: 'local/write',
+          mutation: { ...prepared.mutation, mutationId },
+        })
+      return this.writes.submit({
+        mutationId,
+        collection,
+        id: prepared.id,
+        kind,
+        payload: prepared.payload,
+        meta,
+        timeout: options?.timeout,
+        optimistic,
+      }) as Promise<R>
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private onWriteSuccess(w: WriteRequest, result: unknown, meta: WriteAckMeta | undefined): void {
+    if (w.optimistic) {
+      if (isItem(result) || typeof result === 'boolean')
+        this.stores.dispatch(w.collection, {
+          type: 'local/ack',
+          mutationId: w.mutationId,
+          result,
+          ...(meta ? { meta } : {}),
+        })
+      return
+    }
+    if (w.kind === 'DELETE') {
+      if (result === true && meta)
+        this.stores.dispatch(w.collection, {
+          type: 'server/removed',
+          id: w.id,
+          meta: {
+            seq: meta.seq,
+            prevSeq: meta.seq,
+            version: meta.version,
+            mutationId: w.mutationId,
+          },
+        })
+      else this.stores.dispatch(w.collection, { type: 'server/missing', id: w.id })
+    } else if (isItem(result)) {
+      this.stores.dispatch(w.collection, { type: 'server/items', items: [result] })
+    }
+  }
+
+  private onWriteFailure(w: WriteRequest, error: ServerError): void {
+    if (error instanceof ConflictError) {
+      if (w.optimistic)
+        this.stores.dispatch(w.collection, {
+          type: 'local/conflict',
+          mutationId: w.mutationId,
+          current: error.current,
+          error,
+        })
+      else if (error.current)
+        this.stores.dispatch(w.collection, { type: 'server/items', items: [error.current] })
+      else this.stores.dispatch(w.collection, { type: 'server/missing', id: w.id })
+      return
+    }
+    if (w.optimistic)
+      this.stores.dispatch(w.collection, { type: 'local/reject', mutationId: w.mutationId, error })
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isItem(value: unknown): value is Item {
+  return isPlainObject(value) && typeof value.id === 'string'
+}
+
+function badRequest(message: string): LivecrudError {
+  return new LivecrudError('BAD_REQUEST', message)
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback
+}
+
+function nonNegative(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback
+}

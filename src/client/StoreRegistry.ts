@@ -1,0 +1,92 @@
+import type { ChangeEvent, Id, Item } from '../protocol/types.js'
+import type { StoreAction } from './store/actions.js'
+import type { ItemState, StoreChange } from './types.js'
+
+/** What the client needs from a collection store (CollectionStore implements it). */
+export interface StoreLike<T extends Item = Item> {
+  dispatch(action: StoreAction): void
+  peek(id: Id): T | undefined
+  getItemState(id: Id): ItemState<T>
+  subscribeItem(id: Id, listener: () => void): () => void
+  subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
+  batch<R>(fn: () => R): R
+}
+
+export type StoreFactory = (collection: string) => StoreLike
+
+/**
+ * One store per collection, created on first use. Every action goes through `dispatch` here, so the
+ * ids each store has ever held are known without asking the store (a resync refetches exactly those).
+ */
+export class StoreRegistry {
+  private readonly stores = new Map<string, StoreLike>()
+  private readonly ids = new Map<string, Set<Id>>()
+
+  constructor(private readonly factory: StoreFactory) {}
+
+  get<T extends Item = Item>(collection: string): StoreLike<T> {
+    let store = this.stores.get(collection)
+    if (!store) {
+      store = this.factory(collection)
+      this.stores.set(collection, store)
+      this.ids.set(collection, new Set())
+    }
+    return store as unknown as StoreLike<T>
+  }
+
+  dispatch(collection: string, action: StoreAction): void {
+    const store = this.get(collection)
+    const known = this.ids.get(collection)!
+    for (const id of idsOf(action)) known.add(id)
+    store.dispatch(action)
+  }
+
+  /** Ids this collection's store has seen (present, pending or tombstoned). */
+  knownIds(collection: string): Id[] {
+    return [...(this.ids.get(collection) ?? [])]
+  }
+
+  /** Nests every existing store's batch so listeners of all collections fire once, at the end. */
+  batch<R>(fn: () => R): R {
+    const stores = [...this.stores.values()]
+    const run = stores.reduceRight<() => R>((inner, store) => () => store.batch(inner), fn)
+    return run()
+  }
+
+  collections(): string[] {
+    return [...this.stores.keys()]
+  }
+}
+
+function idsOf(action: StoreAction): Id[] {
+  switch (action.type) {
+    case 'server/added':
+      return [action.item.id]
+    case 'server/changed':
+    case 'server/removed':
+    case 'server/missing':
+      return [action.id]
+    case 'server/items':
+      return action.items.map((i) => i.id)
+    case 'server/reset':
+      return [...action.items.map((i) => i.id), ...action.absent]
+    case 'local/write':
+      return [action.mutation.id]
+    case 'local/conflict':
+      return action.current ? [action.current.id] : []
+    default:
+      return []
+  }
+}
+
+/** The store action for a push (or replayed) event. */
+export function eventToAction(event: ChangeEvent): StoreAction {
+  switch (event.type) {
+    case 'ADDED':
+      return { type: 'server/added', item: event.item, meta: event.meta }
+    case 'CHANGED':
+      return { type: 'server/changed', id: event.id, ops: event.ops, meta: event.meta }
+    case 'REMOVED':
+      return { type: 'server/removed', id: event.id, meta: event.meta }
+  }
+}

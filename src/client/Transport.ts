@@ -1,0 +1,217 @@
+import { io } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
+import { PUSH_EVENTS } from '../protocol/events.js'
+import type { ChangeEvent, EventMeta, Item } from '../protocol/types.js'
+import { DisconnectedError, TimeoutError, fromWireError } from './errors.js'
+import type { ConnectionState } from './types.js'
+
+export interface TransportOptions {
+  url?: string
+  socket?: Socket
+  clientId: string
+  token?: string | (() => string | undefined)
+  /** Default request timeout (ms). */
+  timeout: number
+}
+
+export interface AckResult<R = unknown, M = unknown> {
+  result: R
+  meta: M | undefined
+}
+
+type AuthPayload = Record<string, unknown>
+type AuthFn = (cb: (data: AuthPayload) => void) => void
+
+/** Delay before reconnecting after the server closed the connection itself (socket.io does not). */
+const SERVER_DISCONNECT_RETRY_MS = 1000
+
+/**
+ * The socket.io connection: error-first requests over acks with timeouts, push events, connection state.
+ * It owns no sync logic; SubscriptionManager and WriteQueue build on it.
+ */
+export class Transport {
+  readonly socket: Socket
+  readonly defaultTimeout: number
+  private state: ConnectionState
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>()
+  private readonly pushListeners = new Set<(event: ChangeEvent) => void>()
+  private readonly disposers: Array<() => void> = []
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly ownsSocket: boolean
+
+  constructor(options: TransportOptions) {
+    this.defaultTimeout = options.timeout
+    const auth = makeAuth(options.clientId, options.token)
+    if (options.socket) {
+      this.socket = options.socket
+      this.ownsSocket = false
+      const previous = this.socket.auth as AuthPayload | AuthFn | undefined
+      // Re-read on every (re)connect: socket.io calls a function-valued `auth` each handshake.
+      this.socket.auth = (cb: (data: AuthPayload) => void) => {
+        const mine = (data: AuthPayload) => auth((own) => cb({ ...data, ...own }))
+        if (typeof previous === 'function') previous(mine)
+        else mine(previous ?? {})
+      }
+    } else if (options.url !== undefined) {
+      this.socket = io(options.url, { auth, autoConnect: true })
+      this.ownsSocket = true
+    } else {
+      throw new TypeError('createClient needs a `url` or a `socket`')
+    }
+    this.state = this.socket.connected ? 'connected' : 'connecting'
+    this.listen()
+    if (!this.socket.connected && !this.socket.active) this.socket.connect()
+  }
+
+  getState(): ConnectionState {
+    return this.state
+  }
+
+  isConnected(): boolean {
+    return this.state === 'connected' && this.socket.connected
+  }
+
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener)
+    return () => this.stateListeners.delete(listener)
+  }
+
+  onPush(listener: (event: ChangeEvent) => void): () => void {
+    this.pushListeners.add(listener)
+    return () => this.pushListeners.delete(listener)
+  }
+
+  /**
+   * Sends `event(...args, ack)` and settles with the ack. Rejects with TimeoutError, DisconnectedError
+   * or the server's error. While the first connection is still being made the request waits in
+   * socket.io's buffer (bounded by the timeout); once disconnected it fails at once.
+   */
+  request<R = unknown, M = unknown>(
+    event: string,
+    args: unknown[],
+    timeout: number = this.defaultTimeout,
+  ): Promise<AckResult<R, M>> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(new DisconnectedError(event, 'client closed'))
+      if (this.state === 'disconnected')
+        return reject(new DisconnectedError(event, 'not connected'))
+      const ms = validTimeout(timeout, this.defaultTimeout)
+      this.socket
+        .timeout(ms)
+        .emit(event, ...args, (ioErr: unknown, err: unknown, result: unknown, meta: unknown) => {
+          if (ioErr) {
+            const message = ioErr instanceof Error ? ioErr.message : String(ioErr)
+            return reject(
+              /timed out/.test(message)
+                ? new TimeoutError(event, ms)
+                : new DisconnectedError(event, message),
+            )
+          }
+          if (err !== null && err !== undefined) return reject(fromWireError(err))
+          resolve({ result: result as R, meta: meta as M | undefined })
+        })
+    })
+  }
+
+  /** Stops for good: no reconnect, listeners dropped, the socket closed if this transport made it. */
+  close(): void {
+    if (this.state === 'closed') return
+    clearTimeout(this.retryTimer)
+    for (const dispose of this.disposers.splice(0)) dispose()
+    this.setState('closed')
+    this.stateListeners.clear()
+    this.pushListeners.clear()
+    if (this.ownsSocket) this.socket.disconnect()
+  }
+
+  private listen(): void {
+    const on = (event: string, fn: (...args: any[]) => void) => {
+      this.socket.on(event, fn)
+      this.disposers.push(() => this.socket.off(event, fn))
+    }
+    on('connect', () => this.setState('connected'))
+    on('disconnect', (reason: string) => {
+      this.setState('disconnected')
+      if (reason === 'io server disconnect') {
+        // socket.io leaves it to us; a server restart or kick should not strand the client.
+        clearTimeout(this.retryTimer)
+        this.retryTimer = setTimeout(() => {
+          if (this.state === 'disconnected') this.socket.connect()
+        }, SERVER_DISCONNECT_RETRY_MS)
+      }
+    })
+    on('connect_error', () => {
+      if (this.state === 'connected') this.setState('disconnected')
+    })
+    for (const type of PUSH_EVENTS) {
+      on(type, (...args: unknown[]) => {
+        const event = toChangeEvent(type, args)
+        if (event) for (const listener of [...this.pushListeners]) safeCall(listener, event)
+      })
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state || this.state === 'closed') return
+    this.state = state
+    for (const listener of [...this.stateListeners]) safeCall(listener, state)
+  }
+}
+
+function makeAuth(clientId: string, token: TransportOptions['token']): AuthFn {
+  return (cb) => {
+    let value: string | undefined
+    try {
+      value = typeof token === 'function' ? token() : token
+    } catch {
+      value = undefined
+    }
+    cb(value === undefined ? { clientId } : { clientId, token: value })
+  }
+}
+
+function validTimeout(ms: unknown, fallback: number): number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : fallback
+}
+
+function safeCall<A>(fn: (arg: A) => void, arg: A): void {
+  try {
+    fn(arg)
+  } catch (error) {
+    // A throwing listener must not break delivery to the others.
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}
+
+function isMeta(value: unknown): value is EventMeta {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  return (
+    Number.isSafeInteger(m.seq) &&
+    Number.isSafeInteger(m.version) &&
+    (m.prevSeq === undefined || Number.isSafeInteger(m.prevSeq))
+  )
+}
+
+/** Validates a push event's arguments; malformed events are ignored rather than trusted. */
+export function toChangeEvent(type: string, args: unknown[]): ChangeEvent | null {
+  const [collection, second, third, fourth] = args
+  if (typeof collection !== 'string') return null
+  if (type === 'ADDED') {
+    const item = second as Record<string, unknown> | null
+    if (typeof item !== 'object' || item === null || typeof item.id !== 'string') return null
+    if (!isMeta(third)) return null
+    return { type, collection, id: item.id, item: item as unknown as Item, meta: third }
+  }
+  if (type === 'CHANGED') {
+    if (typeof second !== 'string' || !Array.isArray(third) || !isMeta(fourth)) return null
+    return { type, collection, id: second, ops: third, meta: fourth }
+  }
+  if (type === 'REMOVED') {
+    if (typeof second !== 'string' || !isMeta(third)) return null
+    return { type, collection, id: second, meta: third }
+  }
+  return null
+}

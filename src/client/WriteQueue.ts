@@ -1,0 +1,241 @@
+import type { Id, WriteAckMeta, WriteMeta } from '../protocol/types.js'
+import { DisconnectedError, QueueFullError, ServerError, TimeoutError } from './errors.js'
+import type { LivecrudError } from './errors.js'
+import type { Transport } from './Transport.js'
+import type { PendingWrite } from './types.js'
+
+export type WriteKind = PendingWrite['kind']
+
+export interface WriteRequest {
+  mutationId: string
+  collection: string
+  id: Id
+  kind: WriteKind
+  /** The request's second argument: the item, the patch or the id. */
+  payload: unknown
+  meta: WriteMeta
+  timeout: number | undefined
+  optimistic: boolean
+}
+
+interface Entry extends WriteRequest {
+  state: PendingWrite['state']
+  settled: boolean
+  attempts: number
+  retryTimer: ReturnType<typeof setTimeout> | undefined
+  resolve: (value: unknown) => void
+  reject: (error: LivecrudError) => void
+  view: PendingWrite
+}
+
+export interface WriteHooks {
+  /** The server applied the write (first answer only; repeats are the server's remembered result). */
+  onSuccess(write: WriteRequest, result: unknown, meta: WriteAckMeta | undefined): void
+  /** The server refused it: roll it back alone. */
+  onFailure(write: WriteRequest, error: ServerError): void
+}
+
+const RETRY_MIN_MS = 200
+const RETRY_MAX_MS = 5000
+
+type Outcome = 'done' | 'unknown' | 'disconnected'
+
+/**
+ * Every write until the server settles it, in order.
+ *
+ * Promise semantics (each write's promise settles exactly once):
+ * - answered by the server → resolves with its result or rejects with its error;
+ * - made while offline, or cut by a disconnect → stays pending, is (re)sent after reconnect with the
+ *   same mutationId (the server answers a repeat with the original result), then settles;
+ * - no answer within its timeout while connected → rejects with TimeoutError (outcome unknown) at once,
+ *   so callers are never left waiting; the write stays pending in the store and is retried with the
+ *   same mutationId until the server answers, and that answer confirms or rolls it back in the store.
+ */
+export class WriteQueue {
+  private entries: Entry[] = []
+  private readonly listeners = new Set<() => void>()
+  private flushing = false
+  private closed = false
+  private snapshot: readonly PendingWrite[] = []
+  /** Sends made (first tries and retries), for tests and devtools. */
+  sends = 0
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly hooks: WriteHooks,
+    private readonly maxQueue: number,
+  ) {}
+
+  /** Throws QueueFullError when this write would have to wait and the queue is full. */
+  checkCapacity(): void {
+    if (this.closed) throw new DisconnectedError('write', 'client closed')
+    if (this.mustQueue() && this.waitingCount() >= this.maxQueue)
+      throw new QueueFullError(this.maxQueue)
+  }
+
+  submit(request: WriteRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const entry: Entry = {
+        ...request,
+        state: 'queued',
+        settled: false,
+        attempts: 0,
+        retryTimer: undefined,
+        resolve,
+        reject,
+        view: makeView(request, 'queued'),
+      }
+      const queue = this.mustQueue()
+      this.entries.push(entry)
+      this.changed()
+      if (!queue) void this.attempt(entry)
+    })
+  }
+
+  getPending(): readonly PendingWrite[] {
+    return this.snapshot
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Connected: send what waited, in order, one at a time. */
+  async flush(): Promise<void> {
+    if (this.flushing || this.closed) return
+    this.flushing = true
+    const tried = new Set<Entry>()
+    try {
+      while (this.transport.isConnected() && !this.closed) {
+        const next = this.entries.find(
+          (e) => !tried.has(e) && (e.state === 'queued' || e.state === 'unknown'),
+        )
+        if (!next) break
+        tried.add(next)
+        clearTimeout(next.retryTimer)
+        if ((await this.attempt(next)) === 'disconnected') break
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  onDisconnected(): void {
+    for (const e of this.entries) clearTimeout(e.retryTimer)
+  }
+
+  close(): void {
+    this.closed = true
+    for (const e of this.entries.splice(0)) {
+      clearTimeout(e.retryTimer)
+      this.settle(e, undefined, new DisconnectedError(e.kind, 'client closed'))
+    }
+    this.changed()
+    this.listeners.clear()
+  }
+
+  private mustQueue(): boolean {
+    return (
+      !this.transport.isConnected() ||
+      this.flushing ||
+      this.entries.some((e) => e.state === 'queued')
+    )
+  }
+
+  private waitingCount(): number {
+    let n = 0
+    for (const e of this.entries) if (e.state !== 'sent') n++
+    return n
+  }
+
+  private async attempt(entry: Entry): Promise<Outcome> {
+    entry.attempts++
+    this.sends++
+    this.setState(entry, 'sent')
+    try {
+      const { result, meta } = await this.transport.request<unknown, WriteAckMeta>(
+        entry.kind,
+        [entry.collection, entry.payload, entry.meta],
+        entry.timeout,
+      )
+      if (!this.remove(entry)) return 'done'
+      safe(() => this.hooks.onSuccess(entry, result, meta))
+      this.settle(entry, result)
+      return 'done'
+    } catch (error) {
+      if (this.closed || !this.entries.includes(entry)) return 'done'
+      if (error instanceof ServerError) {
+        this.remove(entry)
+        safe(() => this.hooks.onFailure(entry, error))
+        this.settle(entry, undefined, error)
+        return 'done'
+      }
+      this.setState(entry, 'unknown')
+      if (error instanceof TimeoutError) {
+        this.settle(entry, undefined, error)
+        this.scheduleRetry(entry)
+        return 'unknown'
+      }
+      return 'disconnected'
+    }
+  }
+
+  private scheduleRetry(entry: Entry): void {
+    clearTimeout(entry.retryTimer)
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.max(0, entry.attempts - 1))
+    entry.retryTimer = setTimeout(() => {
+      if (this.closed || entry.state !== 'unknown' || !this.transport.isConnected()) return
+      if (this.flushing) this.scheduleRetry(entry)
+      else void this.attempt(entry)
+    }, delay)
+  }
+
+  private settle(entry: Entry, value: unknown, error?: LivecrudError): void {
+    if (entry.settled) return
+    entry.settled = true
+    if (error) entry.reject(error)
+    else entry.resolve(value)
+  }
+
+  private remove(entry: Entry): boolean {
+    const i = this.entries.indexOf(entry)
+    if (i < 0) return false
+    this.entries.splice(i, 1)
+    clearTimeout(entry.retryTimer)
+    this.changed()
+    return true
+  }
+
+  private setState(entry: Entry, state: PendingWrite['state']): void {
+    if (entry.state === state) return
+    entry.state = state
+    entry.view = makeView(entry, state)
+    this.changed()
+  }
+
+  private changed(): void {
+    this.snapshot = Object.freeze(this.entries.map((e) => e.view))
+    for (const listener of [...this.listeners]) safe(listener)
+  }
+}
+
+function makeView(w: WriteRequest, state: PendingWrite['state']): PendingWrite {
+  return Object.freeze({
+    mutationId: w.mutationId,
+    collection: w.collection,
+    id: w.id,
+    kind: w.kind,
+    state,
+  })
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn()
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}
