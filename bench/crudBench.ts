@@ -9,7 +9,6 @@ import { Server as SocketIoServer } from 'socket.io'
 import { io, type Socket } from 'socket.io-client'
 import type { LivecrudClient } from '../src/client/types.js'
 import type { Item } from '../src/protocol/index.js'
-import type { LivecrudServer, ServerOptions } from '../src/server/types.js'
 import { median, quantile, type BenchRow, type BenchSuite } from './lib.js'
 
 const COLLECTION = 'todos'
@@ -97,7 +96,10 @@ async function httpFetch(item: Item): Promise<Contender> {
 }
 
 interface LivecrudModules {
-  createServer(options?: ServerOptions): LivecrudServer | Promise<LivecrudServer>
+  createServer(options?: {
+    port?: number
+    host?: string
+  }): Promise<{ url: string; close(): Promise<void> }>
   createClient(options: { url: string; timeout?: number }): LivecrudClient
 }
 
