@@ -1,0 +1,387 @@
+import type { PGlite } from '@electric-sql/pglite'
+import {
+  LivecrudError,
+  type Filters,
+  type Id,
+  type Item,
+  type NormalizedQuery,
+} from '../../../protocol/index.js'
+import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from '../Store.js'
+import { LogFeed, type ChangeLog } from './LogFeed.js'
+import {
+  PgliteConnector,
+  PostgresConnector,
+  type PgConnector,
+  type Queryable,
+  type Row,
+} from './PgConnector.js'
+import { channelName, checkSchemaName, schemaSql } from './postgresSchema.js'
+import { listSql } from './sqlQuery.js'
+
+export interface PostgresStoreOptions {
+  /** Schema holding livecrud's tables (default `livecrud`); created when missing. */
+  schema?: string
+  /** Changes kept per collection for `changesSince` (default 10 000). Older cursors get `tooOld`. */
+  changeRetention?: number
+  /** Remembered mutation results per collection for idempotent retries (default 10 000). */
+  mutationRetention?: number
+  /** Safety-net poll of the change log, ms (default 5 000; 0 disables). */
+  pollMs?: number
+}
+
+const CHANGE_COLUMNS =
+  'collection, seq::text, type, id, version::text, item, prev, mutation_id, client_id'
+
+function toChange(r: Row): ChangeRecord {
+  const change: ChangeRecord = {
+    collection: r.collection as string,
+    seq: Number(r.seq),
+    type: r.type as ChangeRecord['type'],
+    id: r.id as string,
+    version: Number(r.version),
+    item: (r.item as Item | null) ?? null,
+    prev: (r.prev as Item | null) ?? null,
+  }
+  if (r.mutation_id) change.mutationId = r.mutation_id as string
+  if (r.client_id) change.clientId = r.client_id as string
+  return change
+}
+
+/** Transient conflicts a write retries from the start: serialization, deadlock, concurrent duplicate mutationId. */
+const RETRYABLE = new Set(['40001', '40P01', '23505'])
+const MAX_ATTEMPTS = 5
+
+/**
+ * The store on PostgreSQL or PGlite, through one `pg` code path (see `PgConnector`).
+ *
+ * A write is one READ COMMITTED transaction: look up the mutationId, lock the item (`FOR UPDATE`),
+ * run `decide`, then one statement bumps the collection counter (`UPDATE … SET seq = seq + 1
+ * RETURNING seq`, whose row lock makes seqs commit-ordered), upserts the item, appends the change,
+ * remembers the mutation and queues `pg_notify(channel, 'seq:collection')` — a pointer, never the
+ * item, so the 8 000-byte NOTIFY limit cannot fail a write. Every store listening on the schema's
+ * channel reads the rows from the change log (`LogFeed`).
+ */
+export class PostgresStore implements Store {
+  readonly kind: string
+  private readonly s: string
+  private readonly channel: string
+  private readonly changeRetention: number
+  private readonly mutationRetention: number
+  private readonly pruneEvery: number
+  private readonly known = new Set<string>()
+  private readonly feed: LogFeed
+  private unlisten: (() => Promise<void>) | null = null
+  private closed = false
+
+  private constructor(
+    private readonly db: PgConnector,
+    private readonly schema: string,
+    options: PostgresStoreOptions,
+  ) {
+    this.kind = db.kind
+    this.s = `"${schema}"`
+    this.channel = channelName(schema)
+    this.changeRetention = Math.max(1, options.changeRetention ?? 10_000)
+    this.mutationRetention = Math.max(1, options.mutationRetention ?? 10_000)
+    this.pruneEvery = Math.max(1, Math.min(64, Math.floor(this.changeRetention / 4)))
+    const log: ChangeLog = {
+      read: (collection, after, limit) => this.readLog(this.db, collection, after, limit),
+      heads: async () => {
+        const rows = await this.db.query(`SELECT collection, seq::text FROM ${this.s}.collections`)
+        return new Map(rows.map((r) => [r.collection as string, Number(r.seq)]))
+      },
+    }
+    this.feed = new LogFeed(log, { pollMs: options.pollMs })
+  }
+
+  /** Opens a store on a connector: creates the schema, starts the feed, LISTENs. */
+  static async open(db: PgConnector, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const schema = checkSchemaName(options.schema ?? 'livecrud')
+    const store = new PostgresStore(db, schema, options)
+    try {
+      await db.transaction(async (tx) => {
+        // Concurrent CREATE … IF NOT EXISTS from two processes can still collide in the catalog.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${schema}`])
+        await tx.query(schemaSql(schema))
+      })
+      // LISTEN before reading the heads: a change committed in between is then both noticed and read.
+      store.unlisten = await db.listen(store.channel, {
+        onNotify: (payload) => store.onNotify(payload),
+        onLost: () => {},
+        onReady: () => store.feed.catchUpAll(),
+      })
+      await store.feed.start()
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    return store
+  }
+
+  /** Real PostgreSQL, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
+  static async connect(
+    connectionString: string,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresStore> {
+    const db = new PostgresConnector({ connectionString })
+    try {
+      return await PostgresStore.open(db, options)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+  }
+
+  /** PGlite: an instance (not closed by the store) or a data directory / `memory://` (owned and closed). */
+  static async pglite(
+    source: PGlite | string,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresStore> {
+    let db: PGlite
+    let owns = false
+    if (typeof source === 'string') {
+      const { PGlite } = await import('@electric-sql/pglite')
+      db = await PGlite.create(source === 'memory://' ? undefined : source)
+      owns = true
+    } else db = source
+    const connector = await PgliteConnector.open(db, owns)
+    try {
+      return await PostgresStore.open(connector, options)
+    } catch (err) {
+      await connector.close()
+      throw err
+    }
+  }
+
+  /** How many changes the feed could not deliver because the log had pruned them. */
+  get feedGaps(): number {
+    return this.feed.gaps
+  }
+
+  private onNotify(payload: string): void {
+    const colon = payload.indexOf(':')
+    const seq = Number(payload.slice(0, colon))
+    const collection = payload.slice(colon + 1)
+    if (colon > 0 && Number.isSafeInteger(seq) && collection) this.feed.wake(collection, seq)
+  }
+
+  private check(): void {
+    if (this.closed) throw new LivecrudError('INTERNAL', 'store is closed')
+  }
+
+  private readLog(
+    q: Queryable,
+    collection: string,
+    after: number,
+    limit: number,
+  ): Promise<ChangeRecord[]> {
+    return q
+      .query(
+        `SELECT ${CHANGE_COLUMNS} FROM ${this.s}.changes WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [collection, after, limit],
+      )
+      .then((rows) => rows.map(toChange))
+  }
+
+  async get(collection: string, id: Id): Promise<Item | null> {
+    this.check()
+    const rows = await this.db.query(
+      `SELECT data FROM ${this.s}.items WHERE collection = $1 AND id = $2 AND NOT deleted`,
+      [collection, id],
+    )
+    return (rows[0]?.data as Item | undefined) ?? null
+  }
+
+  async list(
+    collection: string,
+    query: NormalizedQuery,
+    scope?: Filters,
+  ): Promise<{ items: Item[]; total: number; seq: number }> {
+    this.check()
+    const { text, values } = listSql(this.schema, collection, query, scope)
+    const row = (await this.db.query(text, values))[0]!
+    return { items: row.items as Item[], total: Number(row.total), seq: Number(row.seq) }
+  }
+
+  async seq(collection: string): Promise<number> {
+    this.check()
+    const rows = await this.db.query(
+      `SELECT seq::text FROM ${this.s}.collections WHERE collection = $1`,
+      [collection],
+    )
+    return rows[0] ? Number(rows[0].seq) : 0
+  }
+
+  async changesSince(collection: string, since: number): Promise<ChangesSince> {
+    this.check()
+    // One statement, one snapshot: the head and the rows agree.
+    const rows = await this.db.query(
+      `SELECT c.seq::text AS head, ch.collection, ch.seq::text AS seq, ch.type, ch.id, ch.version::text AS version,
+         ch.item, ch.prev, ch.mutation_id, ch.client_id
+       FROM ${this.s}.collections c LEFT JOIN LATERAL
+         (SELECT * FROM ${this.s}.changes WHERE collection = c.collection AND seq > $2 ORDER BY seq LIMIT $3) ch ON true
+       WHERE c.collection = $1 ORDER BY ch.seq`,
+      [collection, Number.isSafeInteger(since) ? since : 0, this.changeRetention + 1],
+    )
+    const seq = rows[0] ? Number(rows[0].head) : 0
+    if (!Number.isSafeInteger(since) || since < 0 || since > seq) return { tooOld: true, seq }
+    if (since === seq) return { tooOld: false, changes: [], seq }
+    if (seq - since > this.changeRetention) return { tooOld: true, seq }
+    const changes = rows.filter((r) => r.seq !== null).map(toChange)
+    if (changes[0]?.seq !== since + 1) return { tooOld: true, seq }
+    return { tooOld: false, changes, seq }
+  }
+
+  async write(request: WriteRequest): Promise<WriteResult> {
+    this.check()
+    const { collection } = request
+    if (!this.known.has(collection)) {
+      await this.db.query(
+        `INSERT INTO ${this.s}.collections (collection) VALUES ($1) ON CONFLICT DO NOTHING`,
+        [collection],
+      )
+      this.known.add(collection)
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.db.transaction((tx) => this.writeTx(tx, request))
+        if (out.change) this.feed.offer(out.change)
+        return out
+      } catch (err) {
+        const code = (err as { code?: unknown }).code
+        if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue
+        // Data exceptions: e.g. text PostgreSQL cannot hold (U+0000, lone surrogates).
+        if (typeof code === 'string' && code.startsWith('22'))
+          throw new LivecrudError('BAD_REQUEST', `item cannot be stored: ${(err as Error).message}`)
+        throw err
+      }
+    }
+  }
+
+  private async writeTx(tx: Queryable, request: WriteRequest): Promise<WriteResult> {
+    const { collection, id, mutationId, clientId } = request
+    const s = this.s
+    const seen = await tx.query(
+      `SELECT result, item, seq::text, version::text FROM ${s}.mutations
+       WHERE collection = $1 AND client_id = $2 AND mutation_id = $3`,
+      [collection, clientId ?? '', mutationId],
+    )
+    if (seen[0]) {
+      const r = seen[0]
+      return {
+        item: (r.item as Item | null) ?? null,
+        result: r.result as Item | boolean | null,
+        change: null,
+        duplicate: true,
+        seq: Number(r.seq),
+        version: Number(r.version),
+      }
+    }
+    const rows = await tx.query(
+      `SELECT data, version::text, deleted FROM ${s}.items WHERE collection = $1 AND id = $2 FOR UPDATE`,
+      [collection, id],
+    )
+    const row = rows[0]
+    const current = row && !row.deleted ? (row.data as Item) : null
+    const stored = row ? Number(row.version) : 0
+    const decision = request.decide(current)
+
+    if (decision.action === 'none') {
+      const head = await tx.query(`SELECT seq::text FROM ${s}.collections WHERE collection = $1`, [
+        collection,
+      ])
+      const seq = head[0] ? Number(head[0].seq) : 0
+      await tx.query(
+        `INSERT INTO ${s}.mutations (collection, client_id, mutation_id, result, item, seq, version)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)`,
+        [
+          collection,
+          clientId ?? '',
+          mutationId,
+          JSON.stringify(decision.result),
+          JSON.stringify(current),
+          seq,
+          stored,
+        ],
+      )
+      return {
+        item: current,
+        result: decision.result,
+        change: null,
+        duplicate: false,
+        seq,
+        version: stored,
+      }
+    }
+
+    const version = stored + 1
+    let item: Item | null = null
+    let type: ChangeRecord['type']
+    if (decision.action === 'put') {
+      item = { ...decision.item, id, _version: version } as Item
+      type = current ? 'CHANGED' : 'ADDED'
+    } else {
+      if (!current) throw new LivecrudError('NOT_FOUND', `no item ${id} in ${collection}`)
+      type = 'REMOVED'
+    }
+    const result: Item | boolean = item ?? true
+    const itemJson = JSON.stringify(item)
+    const done = await tx.query(
+      `WITH c AS (UPDATE ${s}.collections SET seq = seq + 1 WHERE collection = $1 RETURNING seq),
+       i AS (INSERT INTO ${s}.items (collection, id, data, version, deleted) VALUES ($1, $2, $3::jsonb, $4, $5)
+             ON CONFLICT (collection, id) DO UPDATE SET data = EXCLUDED.data, version = EXCLUDED.version, deleted = EXCLUDED.deleted
+             RETURNING 1),
+       ch AS (INSERT INTO ${s}.changes (collection, seq, type, id, version, item, prev, mutation_id, client_id)
+              SELECT $1, c.seq, $6, $2, $4, $3::jsonb, $7::jsonb, $8, $9 FROM c RETURNING seq),
+       m AS (INSERT INTO ${s}.mutations (collection, client_id, mutation_id, result, item, seq, version)
+             SELECT $1, $10, $8, $11::jsonb, $3::jsonb, c.seq, $4 FROM c RETURNING seq),
+       n AS (SELECT pg_notify($12, c.seq::text || ':' || $1) FROM c)
+       SELECT c.seq::text AS seq, (SELECT count(*) FROM i) + (SELECT count(*) FROM ch) + (SELECT count(*) FROM m) + (SELECT count(*) FROM n) AS written FROM c`,
+      [
+        collection,
+        id,
+        itemJson,
+        version,
+        type === 'REMOVED',
+        type,
+        JSON.stringify(current),
+        mutationId || null,
+        clientId || null,
+        clientId ?? '',
+        JSON.stringify(result),
+        this.channel,
+      ],
+    )
+    if (!done[0]) throw new LivecrudError('INTERNAL', `collection ${collection} has no counter row`)
+    const seq = Number(done[0].seq)
+    if (seq % this.pruneEvery === 0) await this.prune(tx, collection, seq)
+    const change: ChangeRecord = { collection, seq, type, id, version, item, prev: current }
+    if (mutationId) change.mutationId = mutationId
+    if (clientId) change.clientId = clientId
+    return { item, result, change, duplicate: false, seq, version }
+  }
+
+  private async prune(tx: Queryable, collection: string, seq: number): Promise<void> {
+    await tx.query(`DELETE FROM ${this.s}.changes WHERE collection = $1 AND seq <= $2`, [
+      collection,
+      seq - this.changeRetention,
+    ])
+    await tx.query(
+      `DELETE FROM ${this.s}.mutations WHERE collection = $1 AND n < (
+         SELECT min(n) FROM (SELECT n FROM ${this.s}.mutations WHERE collection = $1 ORDER BY n DESC LIMIT $2) keep)`,
+      [collection, this.mutationRetention],
+    )
+  }
+
+  onChange(listener: (change: ChangeRecord) => void): () => void {
+    return this.feed.onChange(listener)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.feed.close()
+    if (this.unlisten) await this.unlisten().catch(() => {})
+    await this.db.close()
+  }
+}
