@@ -1,0 +1,122 @@
+import type { Socket } from 'socket.io'
+import type { ChangeEvent, Item } from '../protocol/index.js'
+import type { Fanout } from './fanout.js'
+import type { Policy } from './Policy.js'
+import { RateLimiter } from './rateLimiter.js'
+import type { ChangeRecord } from './stores/Store.js'
+import { toEvent, type Viewer } from './toEvent.js'
+import type { Limits } from './limits.js'
+
+/** Buffered changes per joining subscription before the connection is considered hopeless. */
+const MAX_BUFFER = 100_000
+
+export interface Subscription {
+  /** seq of the last event sent (or the seq SUBSCRIBE answered): the next event's prevSeq. */
+  lastSeq: number
+  /** Highest seq already accounted for, sent or not: older changes are duplicates. */
+  seenSeq: number
+  /** Non-null while SUBSCRIBE reads its baseline: live changes wait here. */
+  buffer: ChangeRecord[] | null
+}
+
+/** One client connection: its user, subscriptions, admission control and event delivery. */
+export class Connection<U = unknown> {
+  readonly limiter: RateLimiter
+  private readonly subs = new Map<string, Subscription>()
+  private readonly viewers = new Map<string, Viewer>()
+  /** SUBSCRIBE/UNSUBSCRIBE run one at a time per connection, so baselines never interleave. */
+  private subscribeChain: Promise<unknown> = Promise.resolve()
+  closed = false
+
+  constructor(
+    readonly socket: Socket,
+    public user: U,
+    readonly clientId: string | undefined,
+    private readonly policy: Policy<U>,
+    private readonly fanout: Fanout,
+    limits: Limits,
+  ) {
+    this.limiter = new RateLimiter(limits.maxRequestsPerSecond, limits.maxInFlight)
+  }
+
+  viewer(collection: string): Viewer {
+    let v = this.viewers.get(collection)
+    if (!v) {
+      const read = this.policy.reader(this.user, collection)
+      const plain = !this.policy.hides
+      v = { read, plain, view: (item: Item) => this.policy.view(this.user, collection, item) }
+      this.viewers.set(collection, v)
+    }
+    return v
+  }
+
+  /** A new user object after revalidation: read decisions are rebuilt for it. */
+  setUser(user: U): void {
+    this.user = user
+    this.viewers.clear()
+  }
+
+  serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.subscribeChain.then(task, task)
+    this.subscribeChain = run.catch(() => undefined)
+    return run
+  }
+
+  /** Starts a subscription in joining state: changes from now on are buffered until `go`. */
+  join(collection: string): Subscription {
+    const sub: Subscription = { lastSeq: 0, seenSeq: 0, buffer: [] }
+    this.subs.set(collection, sub)
+    this.fanout.add(collection, this)
+    return sub
+  }
+
+  /** Sets the baseline SUBSCRIBE answered and releases what was buffered after it. */
+  go(collection: string, sub: Subscription, seq: number): void {
+    // A later SUBSCRIBE of the same collection replaced this one: its own baseline rules.
+    if (this.subs.get(collection) !== sub || !sub.buffer) return
+    const buffered = sub.buffer
+    sub.lastSeq = seq
+    sub.seenSeq = seq
+    sub.buffer = null
+    for (const change of buffered) this.deliver(change)
+  }
+
+  leave(collection: string, sub?: Subscription): void {
+    if (sub && this.subs.get(collection) !== sub) return
+    this.subs.delete(collection)
+    this.fanout.remove(collection, this)
+  }
+
+  isSubscribed(collection: string): boolean {
+    return this.subs.has(collection)
+  }
+
+  deliver(change: ChangeRecord): void {
+    const sub = this.subs.get(change.collection)
+    if (!sub || this.closed) return
+    if (sub.buffer) {
+      if (sub.buffer.length >= MAX_BUFFER) this.socket.disconnect(true)
+      else sub.buffer.push(change)
+      return
+    }
+    if (change.seq <= sub.seenSeq) return
+    sub.seenSeq = change.seq
+    const event = toEvent(change, this.viewer(change.collection), sub.lastSeq)
+    if (!event) return
+    sub.lastSeq = change.seq
+    this.send(event)
+  }
+
+  private send(event: ChangeEvent): void {
+    if (event.type === 'ADDED') this.socket.emit('ADDED', event.collection, event.item, event.meta)
+    else if (event.type === 'CHANGED')
+      this.socket.emit('CHANGED', event.collection, event.id, event.ops, event.meta)
+    else this.socket.emit('REMOVED', event.collection, event.id, event.meta)
+  }
+
+  close(): void {
+    this.closed = true
+    for (const collection of [...this.subs.keys()]) this.leave(collection)
+    this.viewers.clear()
+  }
+}

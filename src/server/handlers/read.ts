@@ -1,0 +1,39 @@
+import { normalizeQuery, LivecrudError, type ListResult } from '../../protocol/index.js'
+import { validateCollection, validateId } from '../validate.js'
+import type { Handler } from './context.js'
+
+/** GET (collection, id) → the item the user may see, or null (missing and unreadable look alike). */
+export const handleGet: Handler = async (ctx, [rawCollection, rawId]) => {
+  const collection = validateCollection(rawCollection)
+  const id = validateId(rawId)
+  const { conn, policy } = ctx
+  const stored = await ctx.store.get(collection, id)
+  const viewer = conn.viewer(collection)
+  const item = stored && viewer.read(stored) ? stored : null
+  policy.authorize({ user: conn.user, action: 'GET', collection, id, item })
+  return { result: item ? viewer.view(item) : null }
+}
+
+/** LIST (collection, query?) → one page; the user's read scope is ANDed into the filters. */
+export const handleList: Handler = async (ctx, [rawCollection, rawQuery]) => {
+  const collection = validateCollection(rawCollection)
+  const checked = normalizeQuery(rawQuery, { maxPageSize: ctx.limits.maxPageSize })
+  if (!checked.ok) throw new LivecrudError('BAD_REQUEST', checked.message)
+  const query = checked.value
+  const { conn, policy } = ctx
+  policy.checkQuery(collection, query)
+  policy.authorize({ user: conn.user, action: 'LIST', collection })
+  const scope = policy.scope(conn.user, collection)
+  const page = await ctx.store.list(collection, query, scope ?? undefined)
+  const viewer = conn.viewer(collection)
+  // The scope already restricted the rows; the read check guards against a canRead stricter than it.
+  const items = page.items.filter((item) => viewer.read(item)).map((item) => viewer.view(item))
+  const result: ListResult = {
+    items,
+    total: page.total,
+    page: query.page,
+    pageSize: query.pageSize,
+    seq: page.seq,
+  }
+  return { result }
+}

@@ -1,0 +1,14 @@
+/** livecrud/server — the reference server (Node only). */
+export { createServer } from './createServer.js'
+export { MemoryStore, type MemoryStoreOptions } from './stores/MemoryStore.js'
+export { createStoreFromUrl } from './stores/fromUrl.js'
+export { DEFAULT_LIMITS, type Limits } from './limits.js'
+export type { Action, AuthorizeContext, Handshake, LivecrudServer, ServerOptions } from './types.js'
+export type {
+  ChangeRecord,
+  ChangesSince,
+  Store,
+  WriteDecision,
+  WriteRequest,
+  WriteResult,
+} from './stores/Store.js'

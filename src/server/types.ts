@@ -1,0 +1,81 @@
+import type { Server, Socket } from 'socket.io'
+import type { Filters, Id, Item, Operation } from '../protocol/index.js'
+import type { Store } from './stores/Store.js'
+import type { Limits } from './limits.js'
+
+/** What `authenticate` sees: socket.io's handshake (`auth` is the client's `{ clientId, token }`). */
+export type Handshake = Socket['handshake']
+
+/** Request kinds `authorize` is asked about (the request event names). */
+export type Action = 'GET' | 'LIST' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'SUBSCRIBE'
+
+export interface AuthorizeContext<U = unknown> {
+  user: U
+  action: Action
+  collection: string
+  /** The item id the request targets (absent for LIST and SUBSCRIBE). */
+  id?: Id
+  /** Writes: the item as it would be stored. GET: the item read (null when missing). */
+  item?: Item | Record<string, unknown> | null
+  /** PATCH: the operations, relative to the item (paths without the id prefix). */
+  patch?: Operation[]
+  /** Writes: the stored item before the write (null when missing). */
+  current?: Item | null
+}
+
+export interface ServerOptions<U = unknown> {
+  /** Port to listen on (default 0 = a free port). */
+  port?: number
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string
+  /** Storage (default a new `MemoryStore`). `close()` closes it only when the server created it. */
+  store?: Store
+  /**
+   * Resolves the user of a connection from its handshake; runs on every connection, reconnects
+   * included, and again every `revalidateInterval`. Return null/undefined/false or throw to refuse.
+   * Default: everyone is the anonymous user `null`.
+   */
+  authenticate?: (
+    handshake: Handshake,
+  ) => U | null | undefined | false | Promise<U | null | undefined | false>
+  /**
+   * Synchronous per-request decision (it runs inside the store's write transaction, so it sees the
+   * exact item it authorizes). Return false to answer FORBIDDEN. Default: allow.
+   */
+  authorize?: (context: AuthorizeContext<U>) => boolean
+  /** Filters ANDed into every LIST of this user (null/undefined = no restriction). */
+  readScope?: (user: U, collection: string) => Filters | null | undefined
+  /** May this user see this item (events, GET, acks)? Default: the item matches `readScope`. */
+  canRead?: (user: U, collection: string, item: Item) => boolean
+  /** The copy of an item this user may see (drop per-user/secret fields). Default: identity. */
+  redact?: (user: U, collection: string, item: Item) => Item
+  /**
+   * Top-level fields never sent to clients, never client-writable and not usable in filters or sort,
+   * per collection (`'*'` = every collection).
+   */
+  serverFields?: Record<string, readonly string[]>
+  /** Let writes leave an item the writer can no longer read (default false: FORBIDDEN). */
+  allowWritesOutOfScope?: boolean
+  /**
+   * Browser origins allowed to connect (exact `scheme://host[:port]`), `'*'` for any, or a predicate.
+   * Default: same-origin only (Origin host equals the Host header). Requests without an Origin header
+   * (non-browser clients) are governed by `allowNoOrigin`.
+   */
+  allowedOrigins?: readonly string[] | '*' | ((origin: string) => boolean)
+  /** Accept connections that carry no Origin header, i.e. non-browser clients (default true). */
+  allowNoOrigin?: boolean
+  limits?: Partial<Limits>
+  /** Re-run `authenticate` for every connection this often, in ms (default 60 000; 0 = never). */
+  revalidateInterval?: number
+  /** Changes kept per collection by the default memory store for SUBSCRIBE `since` (default 10 000). */
+  changeRetention?: number
+}
+
+export interface LivecrudServer {
+  url: string
+  port: number
+  io: Server
+  store: Store
+  /** Stops accepting, disconnects every client, stops timers, closes the store if it was created here. */
+  close(): Promise<void>
+}
