@@ -24,3 +24,5 @@ export type {
   StoreChange,
   WriteOptions,
 } from '../client/types.js'
+export type { Id, Item, ListQuery } from '../protocol/types.js'
+export type { LivecrudError } from '../protocol/errors.js'

@@ -2,6 +2,7 @@ import { useMemo } from 'react'
 import type { LiveQuery } from '../client/types.js'
 import { normalizeQuery, queryKey } from '../protocol/query.js'
 import type { Item, ListQuery } from '../protocol/types.js'
+import { sharedLiveQuery } from './sharedLiveQuery.js'
 import { useLivecrudClient, type HookOptions } from './useLivecrudClient.js'
 
 /**
@@ -15,10 +16,9 @@ export function useLiveQuery<T extends Item = Item>(
 ): LiveQuery<T> {
   const client = useLivecrudClient(options.client)
   const handle = useMemo(() => client.collection<T>(collection), [client, collection])
-  const key = keyOf(query)
   // Keyed by meaning, not identity: the first object with this key stands for all later equal ones.
-  const stableQuery = useMemo(() => query, [key])
-  return useMemo(() => handle.query(stableQuery), [handle, stableQuery])
+  const key = keyOf(query)
+  return useMemo(() => sharedLiveQuery(handle, key, query), [handle, key])
 }
 
 function keyOf(query: ListQuery | undefined): string {

@@ -1,0 +1,141 @@
+import { Component, Suspense, type ReactNode } from 'react'
+import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LivecrudProvider, useItem, type Item } from 'livecrud/react'
+import { LivecrudError } from '../../src/protocol/errors.js'
+import { FakeClient } from './fakeClient.js'
+
+interface Todo extends Item {
+  title: string
+}
+
+afterEach(cleanup)
+
+function withClient(client: FakeClient) {
+  return ({ children }: { children: ReactNode }) => (
+    <LivecrudProvider client={client}>{children}</LivecrudProvider>
+  )
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+class Boundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null }
+  static getDerivedStateFromError(error: Error) {
+    return { error }
+  }
+  override render() {
+    return this.state.error ? <p>failed: {this.state.error.message}</p> : this.props.children
+  }
+}
+
+describe('useItem', () => {
+  it('fetches an unknown item once for all hooks showing it, then serves it live', async () => {
+    const client = new FakeClient()
+    client.fake('todos').seed([{ id: 't1', title: 'one' }])
+    const { result } = renderHook(
+      () => [useItem<Todo>('todos', 't1'), useItem<Todo>('todos', 't1')] as const,
+      { wrapper: withClient(client) },
+    )
+    expect(result.current[0]).toMatchObject({
+      status: 'pending',
+      data: undefined,
+      isPending: false,
+    })
+    await waitFor(() => expect(result.current[0].status).toBe('success'))
+    expect(result.current[0].data?.title).toBe('one')
+    expect(client.getCalls).toBe(1)
+
+    act(() => client.fake('todos').serverWrite('t1', { title: 'uno' }))
+    expect(result.current[1].data?.title).toBe('uno')
+  })
+
+  it('reports a missing item as success with no data, and a deletion the same way', async () => {
+    const client = new FakeClient()
+    client.fake('todos').seed([{ id: 't1', title: 'one' }])
+    const { result } = renderHook(() => [useItem('todos', 'nope'), useItem('todos', 't1')], {
+      wrapper: withClient(client),
+    })
+    await waitFor(() => expect(result.current[0]!.status).toBe('success'))
+    expect(result.current[0]!.data).toBeUndefined()
+    await waitFor(() => expect(result.current[1]!.data).toBeDefined())
+    act(() => client.fake('todos').serverWrite('t1', null))
+    expect(result.current[1]).toMatchObject({ status: 'success', data: undefined })
+  })
+
+  it('shows a failed GET as an error without retrying in a loop; a remount retries', async () => {
+    const client = new FakeClient()
+    client.fake('todos').seed([{ id: 't1', title: 'one' }])
+    client.failGets = new LivecrudError('FORBIDDEN', 'not yours')
+    const hook = renderHook(() => useItem('todos', 't1'), { wrapper: withClient(client) })
+    await waitFor(() => expect(hook.result.current.status).toBe('error'))
+    expect(hook.result.current.error?.code).toBe('FORBIDDEN')
+    await sleep(20)
+    hook.rerender()
+    expect(client.getCalls).toBe(1)
+    hook.unmount()
+
+    client.failGets = null
+    const again = renderHook(() => useItem<Todo>('todos', 't1'), { wrapper: withClient(client) })
+    await waitFor(() => expect(again.result.current.data?.title).toBe('one'))
+    expect(client.getCalls).toBe(2)
+  })
+
+  it('wraps a non-livecrud rejection instead of losing it', async () => {
+    const client = new FakeClient()
+    client.collection('todos').getItem = () => Promise.reject(new Error('socket gone'))
+    const { result } = renderHook(() => useItem('todos', 'x'), { wrapper: withClient(client) })
+    await waitFor(() => expect(result.current.status).toBe('error'))
+    expect(result.current.error).toBeInstanceOf(LivecrudError)
+    expect(result.current.error?.message).toBe('socket gone')
+  })
+
+  it('works with an explicit client and no provider; throws a clear error with neither', () => {
+    const client = new FakeClient()
+    const { result } = renderHook(() => useItem('todos', 'x', { client }))
+    expect(result.current.status).toBe('pending')
+    expect(() => renderHook(() => useItem('todos', 'x'))).toThrow(/LivecrudProvider/)
+  })
+
+  it('suspends while unknown when asked to, then renders the item', async () => {
+    const client = new FakeClient()
+    client.fake('todos').seed([{ id: 't1', title: 'one' }])
+    function Title() {
+      const { data } = useItem<Todo>('todos', 't1', { suspense: true })
+      return <p>{data?.title}</p>
+    }
+    render(
+      <Suspense fallback={<p>loading</p>}>
+        <Title />
+      </Suspense>,
+      { wrapper: withClient(client) },
+    )
+    expect(screen.getByText('loading')).toBeTruthy()
+    await waitFor(() => expect(screen.getByText('one')).toBeTruthy())
+    expect(client.getCalls).toBe(1)
+  })
+
+  it('throws a failed GET to the error boundary in Suspense mode', async () => {
+    const client = new FakeClient()
+    client.failGets = new LivecrudError('NOT_FOUND', 'gone')
+    function Title() {
+      const { data } = useItem<Todo>('todos', 't1', { suspense: true })
+      return <p>{data?.title}</p>
+    }
+    const spy = console.error
+    console.error = () => {}
+    try {
+      render(
+        <Boundary>
+          <Suspense fallback={<p>loading</p>}>
+            <Title />
+          </Suspense>
+        </Boundary>,
+        { wrapper: withClient(client) },
+      )
+      await waitFor(() => expect(screen.getByText('failed: gone')).toBeTruthy())
+    } finally {
+      console.error = spy
+    }
+    expect(client.getCalls).toBe(1)
+  })
+})
