@@ -27,6 +27,8 @@ export interface PostgresStoreOptions {
   mutationRetention?: number
   /** Safety-net poll of the change log, ms (default 5 000; 0 disables). */
   pollMs?: number
+  /** PostgreSQL pool size for `connect` (default 10). */
+  max?: number
 }
 
 const CHANGE_COLUMNS =
@@ -123,7 +125,7 @@ export class PostgresStore implements Store {
     connectionString: string,
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
-    const db = new PostgresConnector({ connectionString })
+    const db = new PostgresConnector({ connectionString, max: options.max })
     try {
       return await PostgresStore.open(db, options)
     } catch (err) {
@@ -277,8 +279,12 @@ export class PostgresStore implements Store {
         version: Number(r.version),
       }
     }
+    // Upsert-and-lock: FOR UPDATE cannot lock a row that does not exist yet, so a missing item gets a
+    // tombstone placeholder (version 0) and concurrent first writes of one id queue on it.
     const rows = await tx.query(
-      `SELECT data, version::text, deleted FROM ${s}.items WHERE collection = $1 AND id = $2 FOR UPDATE`,
+      `INSERT INTO ${s}.items AS it (collection, id, data, version, deleted) VALUES ($1, $2, NULL, 0, true)
+       ON CONFLICT (collection, id) DO UPDATE SET deleted = it.deleted
+       RETURNING data, version::text, deleted`,
       [collection, id],
     )
     const row = rows[0]
