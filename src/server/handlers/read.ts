@@ -1,5 +1,5 @@
 import { normalizeQuery, LivecrudError, type ListResult } from '../../protocol/index.js'
-import { validateCollection, validateId } from '../validate.js'
+import { FORBIDDEN_KEYS, isPlainObject, validateCollection, validateId } from '../validate.js'
 import type { Handler } from './context.js'
 
 /** GET (collection, id) → the item the user may see, or null (missing and unreadable look alike). */
@@ -17,9 +17,11 @@ export const handleGet: Handler = async (ctx, [rawCollection, rawId]) => {
 /** LIST (collection, query?) → one page; the user's read scope is ANDed into the filters. */
 export const handleList: Handler = async (ctx, [rawCollection, rawQuery]) => {
   const collection = validateCollection(rawCollection)
+  rejectPrototypeFields(rawQuery)
   const checked = normalizeQuery(rawQuery, { maxPageSize: ctx.limits.maxPageSize })
   if (!checked.ok) throw new LivecrudError('BAD_REQUEST', checked.message)
   const query = checked.value
+  for (const s of query.sort) rejectField(s.field)
   const { conn, policy } = ctx
   policy.checkQuery(collection, query)
   policy.authorize({ user: conn.user, action: 'LIST', collection })
@@ -36,4 +38,15 @@ export const handleList: Handler = async (ctx, [rawCollection, rawQuery]) => {
     seq: page.seq,
   }
   return { result }
+}
+
+function rejectField(field: string): void {
+  if (field.split('.').some((part) => FORBIDDEN_KEYS.has(part)))
+    throw new LivecrudError('BAD_REQUEST', `field ${JSON.stringify(field)} is not allowed`)
+}
+
+/** Checked before normalizing, which would turn a `__proto__` filter key into a prototype. */
+function rejectPrototypeFields(query: unknown): void {
+  if (!isPlainObject(query) || !isPlainObject(query.filters)) return
+  for (const field of Object.keys(query.filters)) rejectField(field)
 }
