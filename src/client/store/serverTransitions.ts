@@ -1,0 +1,113 @@
+import { freeze } from 'immer'
+import type { Item, Operation } from '../../protocol/index.js'
+import { applyItemOps } from './applyItemOps.js'
+import type { EntryUpdate, ItemEntry, PendingEntry, ServerLayer } from './ItemEntry.js'
+
+/** Version gates of server-originated state: pure functions from an entry to its update. */
+
+export function isVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+export function isItem(value: unknown): value is Item {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const v = value as Record<string, unknown>
+  return typeof v.id === 'string' && v.id !== '' && isVersion(v._version)
+}
+
+/** Frozen, with `_version` equal to the version it is stored under. Frozen in place when it already is. */
+export function toStoredItem(item: Item, version: number): Item {
+  return freeze(item._version === version ? item : { ...item, _version: version }, true)
+}
+
+function present(item: Item, version: number): ServerLayer {
+  return { item: toStoredItem(item, version), version, deleted: false }
+}
+
+function tombstone(version: number): ServerLayer {
+  return { item: undefined, version, deleted: true }
+}
+
+/**
+ * The server says `mutationId` was committed at `version`. Keep the write in the replay until the
+ * confirmed layer reaches that version (`updateEntry` prunes it then), so a confirmation that arrives
+ * before the state it produced never shows an older value.
+ */
+export function confirmAt(
+  entry: ItemEntry,
+  mutationId: string | undefined,
+  version: number,
+): readonly PendingEntry[] | undefined {
+  if (mutationId === undefined) return undefined
+  const i = entry.pending.findIndex((p) => p.mutation.mutationId === mutationId)
+  const p = entry.pending[i]
+  if (p === undefined || (p.confirmedAt !== undefined && p.confirmedAt <= version)) return undefined
+  const pending = [...entry.pending]
+  pending[i] = { mutation: p.mutation, confirmedAt: version }
+  return pending
+}
+
+/** ADDED, and items read by GET / LIST / resync: adopted only when newer. */
+export function serverItem(
+  entry: ItemEntry,
+  item: Item,
+  version: number,
+  mutationId?: string,
+): EntryUpdate {
+  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  if (version > entry.server.version) update.server = present(item, version)
+  return update
+}
+
+export function serverRemoved(entry: ItemEntry, version: number, mutationId?: string): EntryUpdate {
+  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  if (version > entry.server.version) update.server = tombstone(version)
+  return update
+}
+
+/**
+ * CHANGED carries ops from `version - 1` to `version`: they apply only over exactly that state. Anything
+ * else (unknown item, a gap, a tombstone, ops that fail) is not guessed at: the entry is marked stale
+ * so the client refetches it.
+ */
+export function serverChanged(
+  entry: ItemEntry,
+  ops: readonly Operation[],
+  version: number,
+  mutationId?: string,
+): { update: EntryUpdate; stale: boolean; error?: Error } {
+  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  const { server } = entry
+  if (version <= server.version) return { update, stale: false }
+  const markStale = (error?: Error) => {
+    update.staleVersion = Math.max(entry.staleVersion, version)
+    return { update, stale: true, error }
+  }
+  if (server.item === undefined || server.deleted || server.version !== version - 1) {
+    return markStale()
+  }
+  const result = applyItemOps(server.item, ops, entry.id, version)
+  if (!result.ok) return markStale(result.error)
+  update.server = { item: result.item, version, deleted: false }
+  return { update, stale: false }
+}
+
+/**
+ * GET answered null. The event stream is authoritative for items it delivered, so a present item is
+ * only dropped when it is stale (its newer state could not be applied and the server now has none);
+ * a GET that raced an ADDED must not delete the new item.
+ */
+export function serverMissing(entry: ItemEntry): EntryUpdate | null {
+  const { server } = entry
+  if (server.item === undefined)
+    return server.deleted ? null : { server: tombstone(server.version) }
+  if (entry.staleVersion > server.version) return { server: tombstone(entry.staleVersion) }
+  return null
+}
+
+/** A resync says the id no longer exists. */
+export function serverAbsent(entry: ItemEntry): EntryUpdate | null {
+  const { server } = entry
+  if (server.deleted) return null
+  return { server: tombstone(Math.max(server.version, entry.staleVersion)) }
+}
