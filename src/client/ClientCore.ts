@@ -34,6 +34,8 @@ import type {
 const DEFAULT_TIMEOUT = 10_000
 const DEFAULT_MAX_QUEUE = 1000
 const DEFAULT_UNSUBSCRIBE_DELAY = 1000
+/** `$in` takes at most 100 values. */
+const REFRESH_CHUNK = 100
 
 export interface ClientStats {
   gaps: number
@@ -73,6 +75,9 @@ export class ClientCore implements LivecrudClient {
       timeout: positive(options.timeout, DEFAULT_TIMEOUT),
     })
     this.stores = new StoreRegistry(storeFactory)
+    this.stores.onCreate((collection, store) => {
+      store.onNeedsFetch?.((ids) => void this.refresh(collection, ids))
+    })
     this.subscriptions = new SubscriptionManager(
       this.transport,
       this.stores,
@@ -107,6 +112,8 @@ export class ClientCore implements LivecrudClient {
         }
       }
       this.subscriptions.handleEvent(event)
+      const { mutationId, clientId } = event.meta
+      if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
     })
   }
 
@@ -261,6 +268,28 @@ export class ClientCore implements LivecrudClient {
       this.contexts.set(collection, context)
     }
     return context as LiveQueryContext<T>
+  }
+
+  /** Refetches ids the store could not update from events (GET / LIST results become the truth). */
+  private async refresh(collection: string, ids: Id[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += REFRESH_CHUNK) {
+      const chunk = ids.slice(i, i + REFRESH_CHUNK)
+      try {
+        const { result } = await this.transport.request<ListResult>('LIST', [
+          collection,
+          { filters: { id: { $in: chunk } }, pageSize: REFRESH_CHUNK },
+        ])
+        const items = Array.isArray(result?.items) ? result.items.filter(isItem) : []
+        const found = new Set(items.map((item) => item.id))
+        this.stores.batch(() => {
+          if (items.length) this.stores.dispatch(collection, { type: 'server/items', items })
+          for (const id of chunk)
+            if (!found.has(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
+        })
+      } catch {
+        // Offline or refused: the next resync (reconnect or gap) refetches what the store holds.
+      }
+    }
   }
 
   private async list(collection: string, query: ListQuery, timeout?: number): Promise<ListResult> {

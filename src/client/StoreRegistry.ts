@@ -1,5 +1,6 @@
 import type { ChangeEvent, Id, Item } from '../protocol/types.js'
 import type { StoreAction } from './store/actions.js'
+import { Batcher } from './store/Batcher.js'
 import type { ItemState, StoreChange } from './types.js'
 
 /** What the client needs from a collection store (CollectionStore implements it). */
@@ -10,9 +11,12 @@ export interface StoreLike<T extends Item = Item> {
   subscribeItem(id: Id, listener: () => void): () => void
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
   batch<R>(fn: () => R): R
+  /** Ids whose newest server state could not be applied: the client refetches them. */
+  onNeedsFetch?(listener: (ids: Id[]) => void): () => void
 }
 
-export type StoreFactory = (collection: string) => StoreLike
+/** Builds a collection's store; every store of a client shares `batcher`. */
+export type StoreFactory = (collection: string, batcher: Batcher) => StoreLike
 
 /**
  * One store per collection, created on first use. Every action goes through `dispatch` here, so the
@@ -22,14 +26,23 @@ export class StoreRegistry {
   private readonly stores = new Map<string, StoreLike>()
   private readonly ids = new Map<string, Set<Id>>()
 
+  private readonly batcher = new Batcher()
+  private readonly created = new Set<(collection: string, store: StoreLike) => void>()
+
   constructor(private readonly factory: StoreFactory) {}
+
+  /** Called for every store created from now on. */
+  onCreate(listener: (collection: string, store: StoreLike) => void): void {
+    this.created.add(listener)
+  }
 
   get<T extends Item = Item>(collection: string): StoreLike<T> {
     let store = this.stores.get(collection)
     if (!store) {
-      store = this.factory(collection)
+      store = this.factory(collection, this.batcher)
       this.stores.set(collection, store)
       this.ids.set(collection, new Set())
+      for (const listener of this.created) listener(collection, store)
     }
     return store as unknown as StoreLike<T>
   }
@@ -46,11 +59,9 @@ export class StoreRegistry {
     return [...(this.ids.get(collection) ?? [])]
   }
 
-  /** Nests every existing store's batch so listeners of all collections fire once, at the end. */
+  /** One batch across every collection: listeners of all stores fire once, at the end. */
   batch<R>(fn: () => R): R {
-    const stores = [...this.stores.values()]
-    const run = stores.reduceRight<() => R>((inner, store) => () => store.batch(inner), fn)
-    return run()
+    return this.batcher.batch(fn)
   }
 
   collections(): string[] {

@@ -2,7 +2,8 @@ import { io } from 'socket.io-client'
 import type { Socket } from 'socket.io-client'
 import { PUSH_EVENTS } from '../protocol/events.js'
 import type { ChangeEvent, EventMeta, Item } from '../protocol/types.js'
-import { DisconnectedError, TimeoutError, fromWireError } from './errors.js'
+import { isWireError } from '../protocol/errors.js'
+import { DisconnectedError, ServerError, TimeoutError, fromWireError } from './errors.js'
 import type { ConnectionState } from './types.js'
 
 export interface TransportOptions {
@@ -38,6 +39,10 @@ export class Transport {
   private readonly disposers: Array<() => void> = []
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private readonly ownsSocket: boolean
+  /** Rejectors of requests still waiting, so a refused handshake fails them at once. */
+  private readonly waiting = new Set<(error: Error) => void>()
+  /** Set when the server refused the handshake (e.g. UNAUTHORIZED); requests fail with it. */
+  private refusal: ServerError | undefined
 
   constructor(options: TransportOptions) {
     this.defaultTimeout = options.timeout
@@ -93,12 +98,20 @@ export class Transport {
   ): Promise<AckResult<R, M>> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(new DisconnectedError(event, 'client closed'))
+      if (this.refusal) return reject(this.refusal)
       if (this.state === 'disconnected')
         return reject(new DisconnectedError(event, 'not connected'))
       const ms = validTimeout(timeout, this.defaultTimeout)
+      const fail = (error: Error) => {
+        this.waiting.delete(fail)
+        reject(error)
+      }
+      this.waiting.add(fail)
       this.socket
         .timeout(ms)
         .emit(event, ...args, (ioErr: unknown, err: unknown, result: unknown, meta: unknown) => {
+          // Already failed (client closed, handshake refused): a late answer changes nothing.
+          if (!this.waiting.delete(fail)) return
           if (ioErr) {
             const message = ioErr instanceof Error ? ioErr.message : String(ioErr)
             return reject(
@@ -119,6 +132,7 @@ export class Transport {
     clearTimeout(this.retryTimer)
     for (const dispose of this.disposers.splice(0)) dispose()
     this.setState('closed')
+    for (const fail of [...this.waiting]) fail(new DisconnectedError('request', 'client closed'))
     this.stateListeners.clear()
     this.pushListeners.clear()
     if (this.ownsSocket) this.socket.disconnect()
@@ -129,7 +143,10 @@ export class Transport {
       this.socket.on(event, fn)
       this.disposers.push(() => this.socket.off(event, fn))
     }
-    on('connect', () => this.setState('connected'))
+    on('connect', () => {
+      this.refusal = undefined
+      this.setState('connected')
+    })
     on('disconnect', (reason: string) => {
       this.setState('disconnected')
       if (reason === 'io server disconnect') {
@@ -140,8 +157,15 @@ export class Transport {
         }, SERVER_DISCONNECT_RETRY_MS)
       }
     })
-    on('connect_error', () => {
-      if (this.state === 'connected') this.setState('disconnected')
+    on('connect_error', (error: Error & { data?: unknown }) => {
+      // socket.io retries transport failures itself; a refusal by the server's middleware it does not.
+      if (!this.socket.active) {
+        this.refusal = isWireError(error.data)
+          ? fromWireError(error.data)
+          : new ServerError('UNAUTHORIZED', error.message || 'connection refused')
+        this.setState('disconnected')
+        for (const fail of [...this.waiting]) fail(this.refusal)
+      } else if (this.state === 'connected') this.setState('disconnected')
     })
     for (const type of PUSH_EVENTS) {
       on(type, (...args: unknown[]) => {

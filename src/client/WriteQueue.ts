@@ -121,6 +121,16 @@ export class WriteQueue {
     }
   }
 
+  /**
+   * The server's echo of one of our writes proves it was applied. A write whose caller already got a
+   * TimeoutError needs no retry then (the store confirmed it from the echo); others still wait for
+   * their ack (or retry) to resolve with the server's result.
+   */
+  onEcho(mutationId: string): void {
+    const entry = this.entries.find((e) => e.mutationId === mutationId)
+    if (entry && entry.settled && entry.state === 'unknown') this.remove(entry)
+  }
+
   onDisconnected(): void {
     for (const e of this.entries) clearTimeout(e.retryTimer)
   }

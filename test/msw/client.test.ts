@@ -1,0 +1,412 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  ConflictError,
+  DisconnectedError,
+  LivecrudError,
+  QueueFullError,
+  ServerError,
+  TimeoutError,
+  createClient,
+} from 'livecrud'
+import type { LivecrudClient } from 'livecrud'
+import { NO_ACK, SocketIoMock, delay, until } from './sioMock.js'
+
+const item = (id: string, v = 1, extra: Record<string, unknown> = {}) => ({
+  id,
+  _version: v,
+  ...extra,
+})
+const ack = (seq: number, version: number) => ({ seq, version })
+
+let clients: LivecrudClient[] = []
+afterEach(() => {
+  for (const c of clients) c.close()
+  clients = []
+})
+
+function setup(options: Parameters<typeof createClient>[0] = {}) {
+  const mock = new SocketIoMock()
+  const client = createClient({ socket: mock.socket(), timeout: 300, ...options })
+  clients.push(client)
+  return { mock, client }
+}
+
+async function connected(client: LivecrudClient) {
+  await until(() => client.getConnectionState() === 'connected')
+}
+
+describe('createClient over a mocked socket.io server', () => {
+  it('sends clientId and token in the handshake and re-reads the token on reconnect', async () => {
+    let n = 0
+    const { mock, client } = setup({ clientId: 'c-1', token: () => `t${++n}` })
+    await connected(client)
+    expect(mock.current.auth).toEqual({ clientId: 'c-1', token: 't1' })
+    const next = mock.nextConnection()
+    mock.current.drop()
+    await until(() => client.getConnectionState() === 'disconnected')
+    const second = await next
+    expect(second.auth).toEqual({ clientId: 'c-1', token: 't2' })
+    await connected(client)
+  })
+
+  it('reports connection states to listeners', async () => {
+    const { mock, client } = setup()
+    const seen: string[] = []
+    client.subscribeConnectionState((s) => seen.push(s))
+    expect(client.getConnectionState()).toBe('connecting')
+    await connected(client)
+    mock.current.drop()
+    await until(() => seen.includes('disconnected'))
+    await until(() => seen.filter((s) => s === 'connected').length === 2)
+    client.close()
+    expect(client.getConnectionState()).toBe('closed')
+    expect(seen).toEqual(['connected', 'disconnected', 'connected', 'closed'])
+  })
+
+  it('getItem resolves the item and puts it in the store; null resolves undefined', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', ([, id]) => [null, id === 'a' ? item('a', 3, { title: 'A' }) : null])
+    expect(await client.getItem('a', 'todos')).toEqual(item('a', 3, { title: 'A' }))
+    expect(client.collection('todos').peek('a')).toEqual(item('a', 3, { title: 'A' }))
+    expect(await client.getItem('zz', 'todos')).toBeUndefined()
+    expect(client.collection('todos').getItemState('zz').status).toBe('deleted')
+    expect(mock.requests('GET')).toEqual([
+      ['todos', 'a'],
+      ['todos', 'zz'],
+    ])
+  })
+
+  it('getItems sends the query and resolves the items array', async () => {
+    const { mock, client } = setup()
+    const items = [item('a'), item('b')]
+    mock.on('LIST', () => [null, { items, total: 2, page: 1, pageSize: 50, seq: 7 }])
+    const query = { page: 1, sort: '-title', filters: { done: false } }
+    expect(await client.getItems(query, 'todos')).toEqual(items)
+    expect(mock.requests('LIST')).toEqual([['todos', query]])
+    expect(client.collection('todos').peek('b')).toEqual(item('b'))
+  })
+
+  it('postItem generates a uuid id and a mutationId, applies optimistically, resolves the stored item', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    mock.on('POST', async ([, body]) => {
+      await gate
+      return [null, { ...(body as object), _version: 1 }, ack(1, 1)]
+    })
+    const p = client.postItem({ title: 'x' }, 'todos')
+    await until(() => mock.requests('POST').length === 1)
+    const [collection, body, meta] = mock.requests('POST')[0]!
+    const id = (body as { id: string }).id
+    expect(collection).toBe('todos')
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(meta).toEqual({ mutationId: expect.any(String) })
+    expect(client.collection('todos').peek(id)).toMatchObject({ title: 'x' })
+    expect(client.getPendingWrites()).toMatchObject([{ id, kind: 'POST', state: 'sent' }])
+    release()
+    expect(await p).toEqual({ id, title: 'x', _version: 1 })
+    expect(client.getPendingWrites()).toEqual([])
+  })
+
+  it('postItem keeps a given id; putItem and deleteItem send ifVersion', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('POST', ([, body]) => [null, { ...(body as object), _version: 1 }, ack(1, 1)])
+    mock.on('PUT', ([, body]) => [null, { ...(body as object), _version: 2 }, ack(2, 2)])
+    mock.on('DELETE', () => [null, true, ack(3, 3)])
+    expect(await client.postItem({ id: 'k1', title: 'x' }, 'todos')).toEqual(
+      item('k1', 1, { title: 'x' }),
+    )
+    expect(await client.putItem({ id: 'k1', title: 'y' }, 'todos', { ifVersion: 1 })).toEqual(
+      item('k1', 2, { title: 'y' }),
+    )
+    expect(await client.deleteItem('k1', 'todos', { ifVersion: 2 })).toBe(true)
+    expect(mock.requests('PUT')[0]![2]).toMatchObject({ ifVersion: 1 })
+    expect(mock.requests('DELETE')[0]!.slice(0, 2)).toEqual(['todos', 'k1'])
+    expect(mock.requests('DELETE')[0]![2]).toMatchObject({ ifVersion: 2 })
+    expect(client.collection('todos').peek('k1')).toBeUndefined()
+  })
+
+  it('deleteItem resolves false when there was nothing to delete', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('DELETE', () => [null, false, ack(0, 0)])
+    expect(await client.deleteItem('nope', 'todos')).toBe(false)
+  })
+
+  it('patchItem sends a partial object as given and applies it locally as ops', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', () => [null, item('p', 1, { title: 'a', done: false })])
+    await client.getItem('p', 'todos')
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    mock.on('PATCH', async () => {
+      await gate
+      return [null, item('p', 2, { title: 'a', done: true }), ack(2, 2)]
+    })
+    const p = client.patchItem({ id: 'p', done: true }, 'todos')
+    await until(() => mock.requests('PATCH').length === 1)
+    expect(mock.requests('PATCH')[0]!.slice(0, 2)).toEqual(['todos', { id: 'p', done: true }])
+    expect(client.collection('todos').peek('p')).toMatchObject({ title: 'a', done: true })
+    release()
+    expect(await p).toEqual(item('p', 2, { title: 'a', done: true }))
+  })
+
+  it('patchItem sends JSON Patch with /<id>/ paths and refuses mixed ids before sending', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('PATCH', () => [null, item('p', 2, { title: 'z' }), ack(2, 2)])
+    const ops = [{ op: 'replace' as const, path: '/p/title', value: 'z' }]
+    expect(await client.patchItem(ops, 'todos')).toEqual(item('p', 2, { title: 'z' }))
+    expect(mock.requests('PATCH')[0]![1]).toEqual(ops)
+    const mixed = [
+      { op: 'replace' as const, path: '/p/title', value: 'z' },
+      { op: 'replace' as const, path: '/q/title', value: 'z' },
+    ]
+    await expect(client.patchItem(mixed, 'todos')).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(client.patchItem([], 'todos')).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(
+      client.patchItem([{ op: 'replace', path: '/title', value: 1 }], 'todos'),
+    ).rejects.toBeInstanceOf(LivecrudError)
+    expect(mock.requests('PATCH')).toHaveLength(1)
+  })
+
+  it.each([
+    'BAD_REQUEST',
+    'NOT_FOUND',
+    'UNAUTHORIZED',
+    'FORBIDDEN',
+    'PAYLOAD_TOO_LARGE',
+    'RATE_LIMITED',
+    'INTERNAL',
+  ])('maps a %s error ack to ServerError with code, message and details', async (code) => {
+    const { mock, client } = setup()
+    mock.on('GET', () => [{ code, message: `m-${code}`, details: { why: 1 } }])
+    const error = await client.getItem('a', 'todos').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ServerError)
+    expect(error).toBeInstanceOf(LivecrudError)
+    expect(error).toMatchObject({ code, message: `m-${code}`, details: { why: 1 } })
+  })
+
+  it('maps CONFLICT to ConflictError carrying the current item, adopted by the store', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', () => [null, item('c', 1, { title: 'mine' })])
+    await client.getItem('c', 'todos')
+    const current = item('c', 5, { title: 'theirs' })
+    mock.on('PUT', () => [{ code: 'CONFLICT', message: 'version mismatch', details: { current } }])
+    const error = await client
+      .putItem({ id: 'c', title: 'new' }, 'todos', { ifVersion: 1 })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConflictError)
+    expect((error as ConflictError).current).toEqual(current)
+    expect(client.collection('todos').peek('c')).toEqual(current)
+    expect(client.collection('todos').getItemState('c').error).toBe(error)
+  })
+
+  it('a malformed error ack becomes an INTERNAL ServerError', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', () => ['boom'])
+    await expect(client.getItem('a', 'todos')).rejects.toMatchObject({ code: 'INTERNAL' })
+  })
+
+  it('a rejected write is rolled back', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('POST', () => [{ code: 'FORBIDDEN', message: 'no' }])
+    const p = client.postItem({ id: 'r1', title: 'x' }, 'todos')
+    expect(client.collection('todos').peek('r1')).toMatchObject({ title: 'x' })
+    await expect(p).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    expect(client.collection('todos').peek('r1')).toBeUndefined()
+  })
+
+  it('optimistic:false applies nothing before the ack', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    mock.on('POST', async ([, body]) => {
+      await gate
+      return [null, { ...(body as object), _version: 1 }, ack(1, 1)]
+    })
+    const p = client.postItem({ id: 'o1' }, 'todos', { optimistic: false })
+    await until(() => mock.requests('POST').length === 1)
+    expect(client.collection('todos').peek('o1')).toBeUndefined()
+    release()
+    await p
+    expect(client.collection('todos').peek('o1')).toEqual(item('o1', 1))
+  })
+
+  it('times out reads with the default and the per-call timeout (TimeoutError, outcome unknown)', async () => {
+    const { mock, client } = setup({ timeout: 80 })
+    mock.on('GET', () => NO_ACK)
+    mock.on('LIST', () => NO_ACK)
+    const t0 = Date.now()
+    const e1 = await client.getItems({}, 'todos').catch((e: unknown) => e)
+    expect(e1).toBeInstanceOf(TimeoutError)
+    expect((e1 as TimeoutError).code).toBe('TIMEOUT')
+    expect((e1 as Error).message).toMatch(/unknown/)
+    const e2 = await client.getItem('a', 'todos', 30).catch((e: unknown) => e)
+    expect(e2).toBeInstanceOf(TimeoutError)
+    expect(Date.now() - t0).toBeLessThan(1000)
+  })
+
+  it('a timed-out write rejects with TimeoutError, stays pending and is retried with the same mutationId', async () => {
+    const { mock, client } = setup({ timeout: 60 })
+    await connected(client)
+    let calls = 0
+    mock.on('POST', ([, body]) => {
+      calls++
+      return calls === 1 ? NO_ACK : [null, { ...(body as object), _version: 1 }, ack(1, 1)]
+    })
+    const error = await client.postItem({ id: 't1' }, 'todos').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(client.collection('todos').getItemState('t1').hasPendingWrites).toBe(true)
+    expect(client.getPendingWrites()).toMatchObject([{ id: 't1', state: 'unknown' }])
+    await until(() => client.getPendingWrites().length === 0)
+    const ids = mock.requests('POST').map((r) => (r[2] as { mutationId: string }).mutationId)
+    expect(ids).toHaveLength(2)
+    expect(ids[0]).toBe(ids[1])
+    expect(client.collection('todos').getItemState('t1')).toMatchObject({
+      hasPendingWrites: false,
+      version: 1,
+    })
+  })
+
+  it('a read cut by a disconnect rejects with DisconnectedError', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', (_args, connection) => {
+      setTimeout(() => connection.drop(), 5)
+      return NO_ACK
+    })
+    const error = await client.getItem('a', 'todos').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DisconnectedError)
+    expect((error as DisconnectedError).code).toBe('DISCONNECTED')
+    expect((error as Error).message).toMatch(/unknown/)
+  })
+
+  it('a write cut by a disconnect stays pending and settles once after the retry', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    let calls = 0
+    mock.on('PUT', ([, body], connection) => {
+      calls++
+      if (calls === 1) {
+        setTimeout(() => connection.drop(), 5)
+        return NO_ACK
+      }
+      return [null, { ...(body as object), _version: 4 }, ack(4, 4)]
+    })
+    let settled = 0
+    const p = client.putItem({ id: 'd1', title: 'x' }, 'todos').finally(() => settled++)
+    expect(await p).toEqual(item('d1', 4, { title: 'x' }))
+    await delay(20)
+    expect(settled).toBe(1)
+    const ids = mock.requests('PUT').map((r) => (r[2] as { mutationId: string }).mutationId)
+    expect(ids).toHaveLength(2)
+    expect(new Set(ids).size).toBe(1)
+  })
+
+  it('queues writes while offline in order, flushes them on connect, and refuses beyond maxQueue', async () => {
+    const { mock, client } = setup({ maxQueue: 2 })
+    const order: string[] = []
+    mock.on('POST', ([, body]) => {
+      order.push((body as { id: string }).id)
+      return [null, { ...(body as object), _version: 1 }, ack(order.length, 1)]
+    })
+    // Not connected yet: everything queues.
+    const a = client.postItem({ id: 'q1' }, 'todos')
+    const b = client.postItem({ id: 'q2' }, 'todos')
+    const full = await client.postItem({ id: 'q3' }, 'todos').catch((e: unknown) => e)
+    expect(full).toBeInstanceOf(QueueFullError)
+    expect((full as QueueFullError).code).toBe('QUEUE_FULL')
+    expect(client.collection('todos').peek('q3')).toBeUndefined()
+    expect(client.collection('todos').peek('q1')).toBeDefined()
+    expect(client.getPendingWrites().map((w) => [w.id, w.state])).toEqual([
+      ['q1', 'queued'],
+      ['q2', 'queued'],
+    ])
+    await Promise.all([a, b])
+    expect(order).toEqual(['q1', 'q2'])
+  })
+
+  it('subscribes lazily, applies events in seq order, detects a gap and catches up once', async () => {
+    const { mock, client } = setup({ unsubscribeDelay: 20 })
+    const subs: unknown[][] = []
+    mock.on('SUBSCRIBE', (args) => {
+      subs.push(args)
+      const since = (args[1] as { since?: number }).since
+      if (since === undefined) return [null, { seq: 10 }]
+      return [
+        null,
+        {
+          seq: 12,
+          changes: [
+            {
+              type: 'ADDED',
+              collection: 'todos',
+              id: 'b',
+              item: item('b'),
+              meta: { seq: 11, prevSeq: 10, version: 1 },
+            },
+          ],
+        },
+      ]
+    })
+    mock.on('UNSUBSCRIBE', () => [null, true])
+    await connected(client)
+    expect(mock.requests('SUBSCRIBE')).toHaveLength(0)
+    const events: unknown[] = []
+    client.onEvent((e) => events.push(e))
+    const todos = client.collection('todos')
+    const off = todos.subscribe(() => {})
+    await until(() => client.getSeq('todos') === 10)
+    mock.current.emit('ADDED', 'todos', item('a'), { seq: 10, prevSeq: 9, version: 1 }) // stale
+    // seq 11 is lost; 12 arrives and reveals the gap.
+    mock.current.emit('ADDED', 'todos', item('c'), { seq: 12, prevSeq: 11, version: 1 })
+    await until(() => client.getSeq('todos') === 12)
+    expect(subs).toEqual([
+      ['todos', {}],
+      ['todos', { since: 10 }],
+    ])
+    expect(todos.peek('a')).toBeUndefined()
+    expect(todos.peek('b')).toEqual(item('b'))
+    expect(events).toHaveLength(2)
+    mock.current.emit('CHANGED', 'todos', 'b', [{ op: 'add', path: '/t', value: 1 }], {
+      seq: 13,
+      prevSeq: 12,
+      version: 2,
+    })
+    await until(() => client.getSeq('todos') === 13)
+    expect(todos.peek('b')).toEqual({ ...item('b', 2), t: 1 })
+    off()
+    await until(() => mock.requests('UNSUBSCRIBE').length === 1)
+    expect(subs).toHaveLength(2)
+  })
+
+  it('ignores malformed push events', async () => {
+    const { mock, client } = setup()
+    mock.on('SUBSCRIBE', () => [null, { seq: 0 }])
+    const events: unknown[] = []
+    client.onEvent((e) => events.push(e))
+    client.collection('todos').subscribe(() => {})
+    await until(() => client.getSeq('todos') === 0)
+    mock.current.emit('ADDED', 'todos', null, { seq: 1 })
+    mock.current.emit('CHANGED', 'todos', 5, 'x', {})
+    mock.current.emit('REMOVED', 42)
+    mock.current.emit('ADDED', 'todos', item('ok'), { seq: 1, prevSeq: 0, version: 1 })
+    await until(() => client.getSeq('todos') === 1)
+    expect(events).toHaveLength(1)
+  })
+
+  it('close() rejects what is pending with DisconnectedError', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('POST', () => NO_ACK)
+    const p = client.postItem({ id: 'x' }, 'todos', { timeout: 5000 })
+    await until(() => mock.requests('POST').length === 1)
+    client.close()
+    await expect(p).rejects.toBeInstanceOf(DisconnectedError)
+    await expect(client.getItem('x', 'todos')).rejects.toBeInstanceOf(DisconnectedError)
+  })
+})
