@@ -33,6 +33,8 @@ export class FakeServer {
   readonly items = new Map<string, Item>()
   private readonly tombstones = new Map<string, number>()
   readonly log: LogEntry[] = []
+  /** Every commit's write marker (`w` in the request), unbounded: a logical write must commit once. */
+  readonly markers: number[] = []
   private readonly remembered = new Map<string, unknown[]>()
   seq = 0
   readonly sockets: FakeSocket[] = []
@@ -172,9 +174,16 @@ export class FakeServer {
       clientId,
     }
     this.log.push(entry)
+    const marker = Array.isArray(payload)
+      ? (payload as Array<{ path: string; value?: unknown }>).find((op) => op.path.endsWith('/w'))?.value
+      : (payload as { w?: unknown } | null)?.w
+    if (typeof marker === 'number') this.markers.push(marker)
     while (this.log.length > this.retention) this.log.shift()
-    for (const s of this.sockets)
-      if (s.connected && s.subscribed) s.push(this.toEvent(entry, s.lastSent), entry.seq)
+    for (const s of this.sockets) {
+      if (!s.connected || !s.subscribed) continue
+      s.push(this.toEvent(entry, s.lastSent), entry.seq)
+      s.lastSent = entry.seq
+    }
     const ackMeta = { seq: entry.seq, version }
     return [null, event === 'DELETE' ? true : next, ackMeta]
   }
