@@ -7,7 +7,6 @@ import {
   recordEvents,
   request,
   settle,
-  sleep,
   startServer,
   wm,
   type Client,
@@ -26,23 +25,35 @@ async function client(clientId: string): Promise<Client> {
   return c
 }
 
-/** A memory store whose baseline reads take a while, so writes land while SUBSCRIBE reads. */
-function slowStore(delayMs: number): Store {
+/**
+ * A memory store that commits other writes right before and right after every baseline read of
+ * SUBSCRIBE (as another process sharing the database would), so both race windows are always hit.
+ */
+function racingStore(): { store: Store; inner: MemoryStore } {
   const inner = new MemoryStore({ changeRetention: 50 })
-  return Object.assign(Object.create(inner) as Store, {
-    seq: async (c: string) => {
-      await sleep(delayMs)
-      const r = await inner.seq(c)
-      await sleep(delayMs)
+  let k = 0
+  const interfere = async (c: string) => {
+    for (let i = 0; i < 2; i++)
+      await inner.write({
+        collection: c,
+        id: `r${++k}`,
+        mutationId: `race-${k}`,
+        decide: () => ({ action: 'put', item: {} }),
+      })
+  }
+  const around =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await interfere(args[0] as string)
+      const r = await read(...args)
+      await interfere(args[0] as string)
       return r
-    },
-    changesSince: async (c: string, s: number) => {
-      await sleep(delayMs)
-      const r = await inner.changesSince(c, s)
-      await sleep(delayMs)
-      return r
-    },
+    }
+  const store = Object.assign(Object.create(inner) as Store, {
+    seq: around((c: string) => inner.seq(c)),
+    changesSince: around((c: string, since: number) => inner.changesSince(c, since)),
   })
+  return { store, inner }
 }
 
 /** The seqs a client learned, from a SUBSCRIBE answer plus the live events after it. */
@@ -151,35 +162,27 @@ describe('SUBSCRIBE since', () => {
   })
 
   it('loses and duplicates nothing when writes land while SUBSCRIBE reads its baseline', async () => {
-    server = await startServer({ store: slowStore(15) })
+    const { store, inner } = racingStore()
+    server = await startServer({ store })
     const a = await client('a')
     const b = await client('b')
-    let written = 0
-    for (let round = 0; round < 4; round++) {
-      const writer = (async () => {
-        for (let i = 0; i < 12; i++) {
-          await ok(b, 'POST', 'todos', { id: `w${round}-${i}` }, wm())
-          written++
-          await sleep(3)
-        }
-      })()
-      await sleep(5)
+    for (const since of [undefined, 0, 3, 6]) {
+      await ok(b, 'POST', 'todos', {}, wm())
       const live = recordEvents(a)
-      const since = round === 0 ? undefined : Math.max(0, written - 3)
       const sub = await ok(a, 'SUBSCRIBE', 'todos', since === undefined ? {} : { since })
-      const atAck = written
-      await writer
+      await ok(b, 'POST', 'todos', {}, wm())
       await settle(a)
+      const total = await inner.seq('todos')
       const start = since ?? sub.result.seq
       expect(stream(sub.result, live)).toEqual(
-        Array.from({ length: written - start }, (_, k) => start + 1 + k),
+        Array.from({ length: total - start }, (_, k) => start + 1 + k),
       )
-      // The baseline read really overlapped writes: some of them reached the client only live.
-      expect(atAck).toBeLessThan(written)
-      expect(live.length).toBeGreaterThan(0)
+      // The two writes committed after the baseline read arrived live, before b's own write.
+      expect(live.map((e) => e.meta.seq)).toEqual([total - 2, total - 1, total])
+      expect(live[0]!.meta.prevSeq).toBe(sub.result.seq)
       a.removeAllListeners('ADDED')
       await ok(a, 'UNSUBSCRIBE', 'todos')
     }
-    await (server.store as Store).close()
+    await inner.close()
   })
 })

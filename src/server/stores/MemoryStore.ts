@@ -106,11 +106,8 @@ export class MemoryStore implements Store {
       const version = (current?._version ?? s.tombstones.get(id) ?? 0) + 1
       const seq = s.seq + 1
       if (decision.action === 'put') {
-        const item = deepFreeze({
-          ...structuredClone(decision.item),
-          id,
-          _version: version,
-        }) as Item
+        const { id: _id, _version: _v, ...data } = structuredClone(decision.item)
+        const item = deepFreeze({ id, _version: version, ...data }) as Item
         s.items.set(id, item)
         s.tombstones.delete(id)
         const type = current ? 'CHANGED' : 'ADDED'
