@@ -30,6 +30,8 @@ describe('chaos convergence against the reference server', () => {
         host: '127.0.0.1',
         port: 0,
         limits: { maxRequestsPerSecond: 100_000, maxInFlight: 10_000 },
+        // Short enough that some catch-ups after a disconnect must fall back to a reset + refetch.
+        changeRetention: 25,
       })
       const log: ChangeRecord[] = []
       server.store.onChange((c) => log.push(c))
@@ -41,9 +43,9 @@ describe('chaos convergence against the reference server', () => {
           delayEvent: 0.05,
           dropRequest: 0.005,
           dropAck: 0.01,
-          disconnect: 0.25,
+          disconnect: 0.35,
           maxDelayMs: 30,
-          tickMs: 100,
+          tickMs: 40,
         },
         random,
       )

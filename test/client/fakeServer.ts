@@ -175,7 +175,8 @@ export class FakeServer {
     }
     this.log.push(entry)
     const marker = Array.isArray(payload)
-      ? (payload as Array<{ path: string; value?: unknown }>).find((op) => op.path.endsWith('/w'))?.value
+      ? (payload as Array<{ path: string; value?: unknown }>).find((op) => op.path.endsWith('/w'))
+          ?.value
       : (payload as { w?: unknown } | null)?.w
     if (typeof marker === 'number') this.markers.push(marker)
     while (this.log.length > this.retention) this.log.shift()
