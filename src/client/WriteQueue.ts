@@ -75,17 +75,18 @@ export class WriteQueue {
 
   submit(request: WriteRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      const queue = this.mustQueue()
+      const state = queue ? 'queued' : 'sent'
       const entry: Entry = {
         ...request,
-        state: 'queued',
+        state,
         settled: false,
         attempts: 0,
         retryTimer: undefined,
         resolve,
         reject,
-        view: makeView(request, 'queued'),
+        view: makeView(request, state),
       }
-      const queue = this.mustQueue()
       this.entries.push(entry)
       this.changed()
       if (!queue) void this.attempt(entry)

@@ -175,6 +175,32 @@ describe('sync reliability (loopback)', () => {
     await expectConverged([c], 't', ['once'])
   })
 
+  it('without a subscription (no echo) a timed-out write stays pending until its retry settles it', async () => {
+    const { server, client } = await start()
+    const log = changeLog()
+    let drops = 1
+    server.io.on('connection', (socket) => {
+      socket.use((packet, next) => {
+        if (packet[0] === 'PUT' && drops-- > 0) packet[packet.length - 1] = () => {}
+        next()
+      })
+    })
+    const c = await client({ timeout: 100 })
+    await c.postItem({ id: 'u', n: 0 }, 't')
+    const error = await c.putItem({ id: 'u', n: 1 }, 't').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(c.collection('t').getItemState('u').hasPendingWrites).toBe(true)
+    expect(c.collection('t').peek('u')).toMatchObject({ n: 1 })
+    expect(c.getPendingWrites()).toMatchObject([{ id: 'u', kind: 'PUT', state: 'unknown' }])
+    await until(() => c.getPendingWrites().length === 0)
+    expect(c.collection('t').getItemState('u')).toMatchObject({
+      hasPendingWrites: false,
+      version: 2,
+    })
+    expect(log.filter((r) => r.type === 'CHANGED')).toHaveLength(1)
+    expect(stats(c).writeSends).toBe(3)
+  })
+
   it('an ack lost to a disconnect: retried after reconnect with the same mutationId, resolves once', async () => {
     const { server, client } = await start()
     const log = changeLog()

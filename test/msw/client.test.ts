@@ -409,4 +409,87 @@ describe('createClient over a mocked socket.io server', () => {
     await expect(p).rejects.toBeInstanceOf(DisconnectedError)
     await expect(client.getItem('x', 'todos')).rejects.toBeInstanceOf(DisconnectedError)
   })
+
+  it('client.batch notifies listeners of several collections once, at the end', async () => {
+    const { mock, client } = setup()
+    mock.on('SUBSCRIBE', () => [null, { seq: 0 }])
+    const calls: string[] = []
+    client.collection('a').subscribe((changes) => calls.push(`a:${changes.length}`))
+    client.collection('b').subscribe((changes) => calls.push(`b:${changes.length}`))
+    client.batch(() => {
+      void client.postItem({ id: 'x1' }, 'a').catch(() => {})
+      void client.postItem({ id: 'x2' }, 'a').catch(() => {})
+      void client.postItem({ id: 'y1' }, 'b').catch(() => {})
+      expect(calls).toEqual([])
+    })
+    expect(calls.sort()).toEqual(['a:2', 'b:1'])
+  })
+
+  it('pending-write listeners see a write go from sent to gone', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('DELETE', () => [null, true, ack(1, 1)])
+    const snapshots: string[][] = []
+    client.subscribePendingWrites(() =>
+      snapshots.push(client.getPendingWrites().map((w) => `${w.kind}:${w.id}:${w.state}`)),
+    )
+    await client.deleteItem('gone', 'todos')
+    expect(snapshots).toEqual([['DELETE:gone:sent'], []])
+  })
+
+  it('subscribeItem keeps the collection subscribed; UNSUBSCRIBE follows the last release after the delay', async () => {
+    const { mock, client } = setup({ unsubscribeDelay: 30 })
+    mock.on('SUBSCRIBE', () => [null, { seq: 3 }])
+    mock.on('UNSUBSCRIBE', () => [null, true])
+    await connected(client)
+    const todos = client.collection('todos')
+    const off1 = todos.subscribeItem('a', () => {})
+    const off2 = todos.subscribeItem('b', () => {})
+    await until(() => client.getSeq('todos') === 3)
+    off1()
+    await delay(60)
+    expect(mock.requests('UNSUBSCRIBE')).toHaveLength(0)
+    off2()
+    off2()
+    await until(() => mock.requests('UNSUBSCRIBE').length === 1)
+    expect(mock.requests('SUBSCRIBE')).toHaveLength(1)
+    // A later observer joins again from where the client left off.
+    todos.subscribe(() => {})
+    await until(() => mock.requests('SUBSCRIBE').length === 2)
+    expect(mock.requests('SUBSCRIBE')[1]).toEqual(['todos', { since: 3 }])
+  })
+
+  it('refetches an item whose CHANGED ops could not be applied', async () => {
+    const { mock, client } = setup()
+    mock.on('SUBSCRIBE', () => [null, { seq: 1 }])
+    mock.on('GET', () => [null, item('s', 1, { title: 'a' })])
+    mock.on('LIST', ([, query]) => {
+      const ids = (query as { filters: { id: { $in: string[] } } }).filters.id.$in
+      return [
+        null,
+        {
+          items: ids.includes('s') ? [item('s', 2, { deep: { x: 1 } })] : [],
+          total: 1,
+          page: 1,
+          pageSize: 100,
+          seq: 2,
+        },
+      ]
+    })
+    const todos = client.collection('todos')
+    todos.subscribe(() => {})
+    await todos.getItem('s')
+    await until(() => client.getSeq('todos') === 1)
+    mock.current.emit('CHANGED', 'todos', 's', [{ op: 'replace', path: '/deep/x', value: 1 }], {
+      seq: 2,
+      prevSeq: 1,
+      version: 2,
+    })
+    await until(() => todos.getItemState('s').version === 2)
+    expect(todos.peek('s')).toEqual(item('s', 2, { deep: { x: 1 } }))
+    expect(mock.requests('LIST')[0]).toEqual([
+      'todos',
+      { filters: { id: { $in: ['s'] } }, pageSize: 100 },
+    ])
+  })
 })
