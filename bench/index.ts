@@ -176,6 +176,10 @@ function fmt(n: number | undefined): string {
   return n.toPrecision(3)
 }
 
+/** Three decimals below 10×: a ratio is compared with targets like 1.25×. */
+const fmtRatio = (r: number | undefined) =>
+  r !== undefined && Number.isFinite(r) && Math.abs(r) < 10 ? r.toFixed(3) : fmt(r)
+
 const fmtExtra = (extra: BenchRow['extra']) =>
   Object.entries(extra ?? {})
     .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`)
@@ -202,7 +206,7 @@ function tableRows(results: SuiteResult[]): string[][] {
         row.unit,
         row.baseline?.name ?? '',
         row.baseline ? fmt(row.baseline.value) : '',
-        row.baseline ? `${fmt(ratio(row))}×` : '',
+        row.baseline ? `${fmtRatio(ratio(row))}×` : '',
         row.target ?? '',
         row.met === undefined ? '' : row.met ? '✓' : '✗',
         fmtExtra(row.extra),
