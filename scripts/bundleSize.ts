@@ -139,8 +139,11 @@ export function measureSocketIoClient(): Promise<BundleMeasure> {
   return measure('socket.io-client', { contents: "export { io } from 'socket.io-client'" }, 'all')
 }
 
-/** Minified bytes per package (node_modules/<pkg>) or per source folder, largest first. */
-export function byModule(m: BundleMeasure): [string, number][] {
+/**
+ * Minified bytes per package (node_modules/<pkg>) and per source folder — or per source file with
+ * `files` — largest first.
+ */
+export function byModule(m: BundleMeasure, files = false): [string, number][] {
   const sums = new Map<string, number>()
   for (const [path, bytes] of Object.entries(m.inputs)) {
     const parts = path.split('/')
@@ -150,10 +153,12 @@ export function byModule(m: BundleMeasure): [string, number][] {
         ? parts[at + 1]!.startsWith('@')
           ? `${parts[at + 1]}/${parts[at + 2]}`
           : parts[at + 1]!
-        : parts.slice(0, Math.min(parts.length - 1, 2)).join('/') || path
+        : files
+          ? path
+          : parts.slice(0, Math.max(1, Math.min(parts.length - 1, 2))).join('/')
     sums.set(key, (sums.get(key) ?? 0) + bytes)
   }
-  return [...sums].sort((a, b) => b[1] - a[1])
+  return [...sums].sort((a, b) => b[1] - a[1]).filter(([, bytes]) => bytes > 0)
 }
 
 export const kb = (bytes: number) => Math.round((bytes / KB) * 100) / 100
@@ -168,7 +173,7 @@ export function report(measures: BundleMeasure[]): string {
   }
   for (const m of measures.filter((x) => x.mode !== 'layer')) {
     lines.push('', `${m.entry} (${m.mode}) — minified bytes by module:`)
-    for (const [mod, bytes] of byModule(m).slice(0, 12)) {
+    for (const [mod, bytes] of byModule(m, m.mode === 'own').slice(0, 12)) {
       lines.push(`  ${mod.padEnd(40)} ${String(kb(bytes)).padStart(7)} KB`)
     }
   }

@@ -30,7 +30,7 @@ async function get(entry: string, mode: BundleMeasure['mode']): Promise<BundleMe
 
 /** Where the bytes go, for a failure message that says what to look at. */
 const heaviest = (m: BundleMeasure) =>
-  byModule(m)
+  byModule(m, m.mode === 'own')
     .slice(0, 6)
     .map(([mod, bytes]) => `${mod} ${kb(bytes)} KB min`)
     .join(', ')
