@@ -38,7 +38,8 @@ export async function createServer<U = unknown>(
   const io = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: limits.maxHttpBufferSize,
-    connectTimeout: limits.authTimeout,
+    // Longer than the authentication timeout, so a slow `authenticate` ends in a clear refusal.
+    connectTimeout: limits.authTimeout + 1000,
     allowRequest: (req, callback) => {
       const ok = allowOrigin(req.headers.origin, req.headers.host)
       callback(ok ? null : 'origin not allowed', ok)

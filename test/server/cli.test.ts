@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { connect, ok, recordEvents, settle, wm } from './helpers.js'
+
+const bin = fileURLToPath(new URL('../../bin/livecrud-server.js', import.meta.url))
+let child: ChildProcess | undefined
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL')
+})
+
+/** Starts the CLI and resolves the URL it prints once listening. */
+function startCli(args: string[]): Promise<string> {
+  child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000)
+    child!.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    child!.stderr!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    child!.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
+  })
+}
+
+describe('livecrud-server CLI', () => {
+  it('serves a socket.io client from another process and stops on SIGTERM', async () => {
+    const url = await startCli(['--port', '0', '--host', '127.0.0.1', '--db', 'memory'])
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const a = await connect({ url })
+    const b = await connect({ url })
+    const events = recordEvents(b)
+    await ok(b, 'SUBSCRIBE', 'todos')
+    const { result } = await ok(a, 'POST', 'todos', { title: 'from another process' }, wm())
+    expect((await ok(b, 'GET', 'todos', result.id)).result).toEqual(result)
+    await settle(b)
+    expect(events.map((e) => e.type)).toEqual(['ADDED'])
+    a.close()
+    b.close()
+    const exited = new Promise<number | null>((r) => child!.once('exit', r))
+    child!.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  }, 30_000)
+
+  it('refuses an unknown store URL with a usage message', async () => {
+    const p = spawn(process.execPath, [bin, '--db', 'ftp://nowhere', '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let err = ''
+    p.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+    const code = await new Promise<number | null>((r) => p.once('exit', r))
+    expect(code).toBe(1)
+    expect(err).toContain('unsupported store URL')
+    expect(err).toContain('usage: livecrud-server')
+  }, 30_000)
+})
