@@ -88,7 +88,7 @@ describe('revocation', () => {
       reconnectionDelayMax: 20,
     })
     clients.push(socket)
-    await new Promise((r) => socket.once('connect', r))
+    await new Promise<void>((r) => socket.once('connect', () => r()))
     await ok(socket, 'SUBSCRIBE', 'todos')
     const events = recordEvents(socket)
     revoked.add(TOKEN.alice)
