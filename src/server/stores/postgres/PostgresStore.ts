@@ -31,6 +31,7 @@ export interface PostgresStoreOptions {
   max?: number
 }
 
+// `seq::text` keeps the output name `seq`: ORDER BY must name `changes.seq`, or it sorts the text.
 const CHANGE_COLUMNS =
   'collection, seq::text, type, id, version::text, item, prev, mutation_id, client_id'
 
@@ -179,7 +180,7 @@ export class PostgresStore implements Store {
   ): Promise<ChangeRecord[]> {
     return q
       .query(
-        `SELECT ${CHANGE_COLUMNS} FROM ${this.s}.changes WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        `SELECT ${CHANGE_COLUMNS} FROM ${this.s}.changes WHERE collection = $1 AND seq > $2 ORDER BY changes.seq LIMIT $3`,
         [collection, after, limit],
       )
       .then((rows) => rows.map(toChange))
