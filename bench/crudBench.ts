@@ -1,14 +1,16 @@
 /**
  * CRUD round trip on loopback: `getItem` through the reference server (memory store) with the livecrud
  * client, against the limits of the transport in the same process with the same payload: a bare
- * socket.io server answering `emitWithAck`, and an HTTP server answering a keep-alive `fetch`.
+ * socket.io server answering `emitWithAck`, and an HTTP server answering a keep-alive `fetch`. Two more
+ * contenders split livecrud's overhead: the protocol's shape alone (a timeout and an error-first ack on
+ * the bare server), and the livecrud server asked by a bare client; the rest is the client's.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server as SocketIoServer } from 'socket.io'
 import { io, type Socket } from 'socket.io-client'
-import type { LivecrudClient } from '../src/client/types.js'
-import type { Item } from '../src/protocol/index.js'
+import { createClient, type Item } from '../src/index.js'
+import { createServer } from '../src/server/index.js'
 import { median, quantile, type BenchRow, type BenchSuite } from './lib.js'
 
 const COLLECTION = 'todos'
@@ -124,39 +126,16 @@ async function httpFetch(item: Item): Promise<Contender> {
   }
 }
 
-interface LivecrudModules {
-  createServer(options?: {
-    port?: number
-    host?: string
-    limits?: { maxRequestsPerSecond?: number }
-  }): Promise<{ url: string; io: SocketIoServer; close(): Promise<void> }>
-  createClient(options: { url: string; timeout?: number }): LivecrudClient
-}
-
-async function loadLivecrud(): Promise<LivecrudModules | string> {
-  // Loaded by name at run time so the baselines still run while the server or client is missing.
-  const serverPath = '../src/server/index.js'
-  const clientPath = '../src/index.js'
-  try {
-    const [server, client] = await Promise.all([import(serverPath), import(clientPath)])
-    if (typeof server.createServer !== 'function') return 'src/server exports no createServer'
-    if (typeof client.createClient !== 'function') return 'src/index exports no createClient'
-    return { createServer: server.createServer, createClient: client.createClient }
-  } catch (e) {
-    return (e as Error).message.split('\n')[0]!
-  }
-}
-
 /** The reference server on its default memory store, and the livecrud client. */
-async function livecrud(mods: LivecrudModules): Promise<{ contenders: Contender[]; item: Item }> {
+async function livecrud(): Promise<{ contenders: Contender[]; item: Item }> {
   // The per-connection rate limit (100/s by default) guards production servers; a benchmark that
   // measures sequential round trips would only measure the limiter's refusals.
-  const server = await mods.createServer({
+  const server = await createServer({
     port: 0,
     host: '127.0.0.1',
     limits: { maxRequestsPerSecond: 1e9 },
   })
-  const client = mods.createClient({ url: server.url, timeout: 10_000 })
+  const client = createClient({ url: server.url, timeout: 10_000 })
   await client.postItem(SEED, COLLECTION, { optimistic: false })
   // Every measured getItem must be a request the server answers, not a read of the client's store.
   let gets = 0
@@ -223,16 +202,10 @@ const TARGET = 1.25
 export const crudBench: BenchSuite = {
   name: 'crud',
   async run({ quick }) {
-    const mods = await loadLivecrud()
-    if (typeof mods === 'string') console.error(`crud: livecrud not measurable yet (${mods})`)
-    const own = typeof mods === 'string' ? undefined : await livecrud(mods)
+    const own = await livecrud()
     // The baselines answer with exactly what the livecrud server returns.
-    const item = own?.item ?? ({ ...SEED, _version: 1 } as Item)
-    const contenders = [
-      ...(own?.contenders ?? []),
-      ...(await rawSocketIo(item)),
-      await httpFetch(item),
-    ]
+    const item = own.item
+    const contenders = [...own.contenders, ...(await rawSocketIo(item)), await httpFetch(item)]
     try {
       for (const c of contenders) {
         const got = JSON.stringify(await c.call())
@@ -262,28 +235,22 @@ export const crudBench: BenchSuite = {
         ...more,
         extra: { p99: s.p99, 'baseline p99': baseline[1].p99, ...more.extra, samples: s.n },
       })
-      const rows: BenchRow[] = []
-      if (own) {
-        const l = stats(LIVECRUD)
-        rows.push(
-          row('CRUD getItem round trip, memory store (loopback)', l, [RAW, raw], {
-            target: `≤ ${TARGET}× raw socket.io`,
-            met: l.p50 <= TARGET * raw.p50,
-            extra: { 'vs fetch': `${(l.p50 / http.p50).toFixed(2)}×`, payload },
-          }),
-          row('↳ share: livecrud server, asked by a raw client', stats(RAW_TO_SERVER), [
-            RAW_TIMEOUT,
-            rawTimeout,
-          ]),
-        )
-      }
-      rows.push(
+      const l = stats(LIVECRUD)
+      return [
+        row('CRUD getItem round trip, memory store (loopback)', l, [RAW, raw], {
+          target: `≤ ${TARGET}× raw socket.io`,
+          met: l.p50 <= TARGET * raw.p50,
+          extra: { 'vs fetch': `${(l.p50 / http.p50).toFixed(2)}×`, payload },
+        }),
+        row('↳ share: livecrud server, asked by a raw client', stats(RAW_TO_SERVER), [
+          RAW_TIMEOUT,
+          rawTimeout,
+        ]),
         row('↳ share: timeout + error-first ack on a bare server', rawTimeout, [RAW, raw]),
         row('HTTP fetch (keep-alive) of the same payload', http, [RAW, raw], {
           extra: { payload },
         }),
-      )
-      return rows
+      ]
     } finally {
       for (const c of contenders) await c.close()
     }
