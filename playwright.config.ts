@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test'
-import { E2E_SERVER_PORT, E2E_VITE_PORT } from './e2e/ports.js'
+import { E2E_ORIGIN, E2E_SERVER_PORT, E2E_VITE_PORT } from './e2e/ports.js'
 
 const serverUrl = `http://127.0.0.1:${E2E_SERVER_PORT}`
 
@@ -43,7 +43,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `node --import tsx src/server/cli.ts --port ${E2E_SERVER_PORT} --host 127.0.0.1 --db memory`,
+      command: `node --import tsx src/server/cli.ts --port ${E2E_SERVER_PORT} --host 127.0.0.1 --db memory --allow-origin ${E2E_ORIGIN}`,
       url: `${serverUrl}/socket.io/?EIO=4&transport=polling`,
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,

@@ -2,6 +2,7 @@
 // `npm start`: the reference server (PGlite in ./.data) and the Vite playground, in one command.
 // Env: PORT (server, default 3000), VITE_PORT (default 5173), LIVECRUD_DB (default pglite:./.data/pglite).
 import { spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -38,7 +39,10 @@ function run(name, args, env = {}) {
 function portOpen(port) {
   return new Promise((resolve) => {
     const socket = connect({ host, port })
-    socket.once('connect', () => socket.destroy() || resolve(true))
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
     socket.once('error', () => resolve(false))
   })
 }
@@ -56,16 +60,12 @@ async function waitReady(child, port, timeoutMs) {
 }
 
 function startServer(db) {
-  const args = [
-    '--import',
-    'tsx',
-    'src/server/cli.ts',
-    '--port',
-    String(serverPort),
-    '--host',
-    host,
-  ]
-  return run(`server (${db})`, [...args, '--db', db])
+  const args = ['--import', 'tsx', 'src/server/cli.ts', '--port', String(serverPort)]
+  args.push('--host', host, '--db', db)
+  // The playground is another origin than the server: allow exactly its two spellings.
+  for (const origin of [`http://${host}:${vitePort}`, `http://localhost:${vitePort}`])
+    args.push('--allow-origin', origin)
+  return run(`server (${db})`, args)
 }
 
 async function shutdown(code) {
@@ -87,6 +87,9 @@ async function main() {
     )
     process.exit(1)
   }
+  // PGlite creates its data directory but not the parents.
+  if (preferredDb.startsWith('pglite:./.data/'))
+    mkdirSync(new URL('../.data', import.meta.url), { recursive: true })
   let server = startServer(preferredDb)
   if (!(await waitReady(server, serverPort, 60_000))) {
     if (stopping) return
