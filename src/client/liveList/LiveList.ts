@@ -1,0 +1,199 @@
+import { compileFilter } from '../../protocol/query.js'
+import type { Id, Item, ListResult, NormalizedQuery } from '../../protocol/types.js'
+import type { StoreChange } from '../types.js'
+import { compileViewComparator } from './compileViewComparator.js'
+import { PageWindow } from './PageWindow.js'
+
+/** What a list reads from the collection's store. */
+export interface ListStore<T extends Item = Item> {
+  peek(id: Id): T | undefined
+  subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
+}
+
+/** The ids and items of the page as shown, with stable identities. */
+export interface ListView<T extends Item = Item> {
+  ids: Id[]
+  items: T[]
+  total: number
+}
+
+const EMPTY_VIEW: ListView<never> = { ids: [], items: [], total: 0 }
+
+/**
+ * One page of one query, shared by every LiveQuery with the same key: the engine (PageWindow) fed by the
+ * store, plus what a LIST in flight needs — changes that arrive meanwhile are buffered and reconciled
+ * with the answer by seq. It never fetches by itself: `onInexact` asks its owner for a throttled refetch.
+ */
+export class LiveList<T extends Item = Item> {
+  readonly window: PageWindow
+  private readonly cmp: (a: Item, b: Item) => number
+  private readonly listeners = new Set<() => void>()
+  /** Changes heard while a LIST is in flight (null when none is). */
+  private buffer: StoreChange<T>[] | null = null
+  private generation = 0
+  /** Everything with seq ≤ this is part of the installed window. */
+  private installedSeq = -1
+  /** Ids with local writes not yet settled: a LIST answer does not include them. */
+  private readonly localIds = new Set<Id>()
+  private view: ListView<T> = EMPTY_VIEW
+  private viewDirty = true
+  hasData = false
+  private unsubscribe: (() => void) | undefined
+
+  constructor(
+    readonly query: NormalizedQuery,
+    private readonly store: ListStore<T>,
+    private readonly onInexact: () => void,
+  ) {
+    this.cmp = compileViewComparator(query.sort)
+    this.window = new PageWindow(query.page, query.pageSize, this.cmp, compileFilter(query.filters))
+    this.unsubscribe = store.subscribe((changes) => this.onChanges(changes))
+  }
+
+  dispose(): void {
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    this.listeners.clear()
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private notify(): void {
+    this.viewDirty = true
+    for (const l of [...this.listeners]) l()
+  }
+
+  isExact(): boolean {
+    return this.hasData && this.window.isExact()
+  }
+
+  private onChanges(changes: StoreChange<T>[]): void {
+    let touched = false
+    for (const c of changes) {
+      if (c.cause === 'optimistic') this.localIds.add(c.id)
+      else if (c.cause !== 'server' && !this.hasPendingWrites(c.id)) this.localIds.delete(c.id)
+      if (this.buffer) this.buffer.push(c)
+      if (c.seq !== undefined && c.seq <= this.installedSeq) continue
+      if (!this.hasData) continue
+      // A LIST answer that taught the store an item it did not know is not a write: totals stay.
+      if (c.cause === 'server' && c.seq === undefined && c.before === undefined) continue
+      if (this.window.apply(c.id, c.before, c.after)) touched = true
+    }
+    if (touched) {
+      this.notify()
+      if (!this.window.isExact()) this.onInexact()
+    }
+  }
+
+  /** Marks the start of a LIST; returns the token `install` needs. */
+  beginFetch(): number {
+    this.buffer ??= []
+    return ++this.generation
+  }
+
+  /** A LIST failed: the buffer of the newest one goes away (the shown state stays). */
+  endFetch(token: number): void {
+    if (token === this.generation) this.buffer = null
+  }
+
+  /**
+   * Installs a LIST answer (its items are already in the store). Changes heard since the LIST was sent
+   * are reconciled: seq ≤ result.seq are included in the answer; later ones and local writes are replayed
+   * as one net change per id, from the value the answer implies to the store's visible value now.
+   */
+  install(token: number, result: ListResult): boolean {
+    if (token !== this.generation) return false
+    const buffer = this.buffer ?? []
+    this.buffer = null
+    const items = result.items.filter(
+      (i): i is Item => i !== null && typeof i === 'object' && typeof i.id === 'string',
+    )
+    const offset = (result.page - 1) * result.pageSize
+    const byId = new Map<Id, Item>()
+    for (const item of items) byId.set(item.id, item)
+    const w = this.window
+    w.reset(items, offset, result.total)
+    this.installedSeq = result.seq
+    this.hasData = true
+    const netBefore = new Map<Id, Item | undefined>()
+    for (const c of buffer) {
+      if (netBefore.has(c.id) || byId.has(c.id)) continue
+      if (c.seq !== undefined && c.seq <= result.seq) continue
+      if (c.cause === 'server' && c.seq === undefined) continue
+      netBefore.set(c.id, c.before)
+    }
+    for (const id of this.localIds) {
+      if (netBefore.has(id) || byId.has(id)) continue
+      // A local item the server has never confirmed is not in any LIST answer yet.
+      if (this.pendingOnlyLocal(id)) netBefore.set(id, undefined)
+    }
+    // Members first: the answer gives their exact value at result.seq.
+    for (const [id, answer] of byId) {
+      const now = this.store.peek(id)
+      if (now === answer) continue
+      if (now !== undefined && this.sameForList(now, answer)) {
+        this.replaceMember(id, answer, now)
+        continue
+      }
+      w.apply(id, answer, now)
+    }
+    for (const [id, before] of netBefore) {
+      const now = this.store.peek(id)
+      if (now !== before) w.apply(id, before, now)
+    }
+    this.pruneLocalIds()
+    this.notify()
+    return w.isExact()
+  }
+
+  private sameForList(a: Item, b: Item): boolean {
+    return this.cmp(a, b) === 0 && this.window.filter(a) === this.window.filter(b)
+  }
+
+  private replaceMember(id: Id, old: Item, now: Item): void {
+    const run = this.window.run
+    const i = run.indexOf(id, old)
+    if (i >= 0) run.vals[i] = now
+  }
+
+  /** Overridden by the owner when the store can tell; by default a local id is assumed known to the server. */
+  pendingOnlyLocal: (id: Id) => boolean = () => false
+  /** Whether an id still has local writes awaiting the server. */
+  hasPendingWrites: (id: Id) => boolean = () => false
+
+  private pruneLocalIds(): void {
+    for (const id of this.localIds) if (!this.hasPendingWrites(id)) this.localIds.delete(id)
+  }
+
+  /** The page as shown: the known part of it (all of it when exact), items read from the store. */
+  getView(): ListView<T> {
+    if (!this.viewDirty) return this.view
+    this.viewDirty = false
+    const vals = this.window.pageValues()
+    const prev = this.view
+    const n = vals.length
+    let sameIds = prev.ids.length === n
+    let sameItems = prev.items.length === n
+    const ids = new Array<Id>(n)
+    const items = new Array<T>(n)
+    for (let i = 0; i < n; i++) {
+      const v = vals[i]!
+      const item = this.store.peek(v.id) ?? (v as T)
+      ids[i] = v.id
+      items[i] = item
+      if (sameIds && prev.ids[i] !== v.id) sameIds = false
+      if (sameItems && prev.items[i] !== item) sameItems = false
+    }
+    const total = this.window.total
+    if (sameIds && sameItems && prev.total === total) return prev
+    this.view = {
+      ids: sameIds ? prev.ids : ids,
+      items: sameItems ? prev.items : items,
+      total,
+    }
+    return this.view
+  }
+}
