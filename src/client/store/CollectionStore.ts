@@ -129,9 +129,7 @@ export class CollectionStore<T extends Item = Item> {
         const entry = this.#entry(id)
         const result = serverChanged(entry, ops, meta.version, meta.mutationId)
         if (result.error) this.#onError(result.error)
-        this.#commit(entry, result.update, 'server', meta.seq)
-        if (result.stale) this.#log.markStale(id)
-        return
+        return this.#commit(entry, result.update, 'server', meta.seq)
       }
       case 'server/removed': {
         const { id, meta } = action
@@ -248,8 +246,12 @@ export class CollectionStore<T extends Item = Item> {
     if (entry.pending !== prev.pending) this.#reindex(prev, entry)
     if (entry.visible !== undefined && prev.visible === undefined) this.#size++
     else if (entry.visible === undefined && prev.visible !== undefined) this.#size--
-    if (isStale(entry)) this.#stale.add(id)
-    else this.#stale.delete(id)
+    if (isStale(entry)) {
+      this.#stale.add(id)
+      if (entry.staleVersion > prev.staleVersion) this.#log.markStale(id)
+    } else {
+      this.#stale.delete(id)
+    }
     this.#entries.set(id, entry)
     this.#log.record(prev, entry, cause, seq)
     for (const failure of failures) this.#log.replayFailure(failure)

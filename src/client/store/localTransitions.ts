@@ -64,9 +64,12 @@ export function ackWrite(
     const version = metaVersion ?? result._version
     if (version > server.version) update.server = present(result, version)
   } else if (result === true) {
-    // Without a version the delete is still certain: hide it at the known version.
-    const version = metaVersion ?? server.version
-    if (version > server.version || !server.deleted) update.server = tombstone(version, server)
+    if (metaVersion === undefined) {
+      // Without a version the delete is still certain: hide it at the known version.
+      if (!server.deleted) update.server = tombstone(server.version, server)
+    } else if (metaVersion > server.version) {
+      update.server = tombstone(metaVersion, server)
+    }
   } else if (result === false) {
     // Nothing to delete on the server: it did not exist at that version.
     if (metaVersion !== undefined && metaVersion > server.version) {
@@ -86,7 +89,7 @@ export function rejectWrite(
   return { pending: withoutMutation(entry, mutationId), error }
 }
 
-/** ifVersion lost: the server's current item (null = gone) replaces ours unless ours is newer. */
+/** ifVersion lost: the server's current item replaces ours unless ours is newer. */
 export function conflictWrite(
   entry: ItemEntry,
   mutationId: string,
@@ -98,7 +101,9 @@ export function conflictWrite(
   if (isItem(current)) {
     if (current._version > server.version) update.server = present(current, current._version)
   } else if (current === null && !server.deleted) {
-    update.server = tombstone(Math.max(server.version, entry.staleVersion), server)
+    if (server.item === undefined) update.server = tombstone(server.version, server)
+    // "Gone" comes without a version: a present item is refetched rather than guessed deleted.
+    else update.staleVersion = Math.max(entry.staleVersion, server.version + 1)
   }
   return update
 }

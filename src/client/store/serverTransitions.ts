@@ -75,13 +75,13 @@ export function serverChanged(
   ops: readonly Operation[],
   version: number,
   mutationId?: string,
-): { update: EntryUpdate; stale: boolean; error?: Error } {
+): { update: EntryUpdate; error?: Error } {
   const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
   const { server } = entry
-  if (version <= server.version) return { update, stale: false }
+  if (version <= server.version) return { update }
   const markStale = (error?: Error) => {
     update.staleVersion = Math.max(entry.staleVersion, version)
-    return { update, stale: true, error }
+    return { update, error }
   }
   if (server.item === undefined || server.deleted || server.version !== version - 1) {
     return markStale()
@@ -89,7 +89,7 @@ export function serverChanged(
   const result = applyItemOps(server.item, ops, entry.id, version)
   if (!result.ok) return markStale(result.error)
   update.server = { item: result.item, version, deleted: false }
-  return { update, stale: false }
+  return { update }
 }
 
 /**
