@@ -202,24 +202,27 @@ export class SubscriptionManager {
       if (!isSubscribeResult(result))
         throw new ServerError('INTERNAL', 'malformed SUBSCRIBE answer')
       if (this.closed) return
-      const changes = result.reset ? [] : (result.changes ?? [])
-      this.stores.batch(() => {
-        for (const change of changes) {
-          if (change.collection !== s.name || !change.meta) continue
-          if (s.lastSeq !== undefined && change.meta.seq <= s.lastSeq) continue
-          this.stores.dispatch(s.name, eventToAction(change))
-          s.lastSeq = change.meta.seq
-        }
-      })
-      // The answered seq is where this connection's event chain (prevSeq) starts.
-      s.lastSeq = result.seq
+      const reset = result.reset === true
+      if (!reset) {
+        this.stores.batch(() => {
+          for (const change of result.changes ?? []) {
+            if (change?.collection !== s.name || !change.meta) continue
+            if (s.lastSeq !== undefined && change.meta.seq <= s.lastSeq) continue
+            this.stores.dispatch(s.name, eventToAction(change))
+            s.lastSeq = change.meta.seq
+          }
+        })
+      }
       s.joined = true
       s.attempts = 0
-      if (result.reset || refetch) {
-        if (result.reset) this.stats.resets++
+      if (reset || refetch) {
+        if (reset) this.stats.resets++
         await this.refetch(s)
-        if (result.reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) safe(l)
       }
+      // The answered seq is where this connection's event chain (prevSeq) starts. After a reset it is
+      // taken only once the refetch succeeded: a failed one retries from the old position.
+      s.lastSeq = result.seq
+      if (reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) safe(l)
       ok = true
     } catch {
       ok = false
@@ -228,6 +231,8 @@ export class SubscriptionManager {
     }
     if (this.closed) return
     if (!ok) {
+      // Not trusted as joined: events are ignored until a retry (or the reconnect) joins again.
+      s.joined = false
       s.buffer = []
       s.covered.clear()
       this.scheduleRetry(s)

@@ -20,6 +20,8 @@ export interface WriteRequest {
 
 interface Entry extends WriteRequest {
   state: PendingWrite['state']
+  /** Online, but an earlier write of the same item awaits its ack: sent right after it. */
+  behind: boolean
   settled: boolean
   attempts: number
   retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -76,10 +78,14 @@ export class WriteQueue {
   submit(request: WriteRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const queue = this.mustQueue()
-      const state = queue ? 'queued' : 'sent'
+      // Requests of one connection may be applied concurrently by the server (a database store runs
+      // them in parallel transactions), so two writes of one item go one after the other.
+      const behind = !queue && this.entries.some((e) => e.state === 'sent' && sameItem(e, request))
+      const state = queue || behind ? 'queued' : 'sent'
       const entry: Entry = {
         ...request,
         state,
+        behind,
         settled: false,
         attempts: 0,
         retryTimer: undefined,
@@ -89,7 +95,7 @@ export class WriteQueue {
       }
       this.entries.push(entry)
       this.changed()
-      if (!queue) void this.attempt(entry)
+      if (state === 'sent') void this.attempt(entry)
     })
   }
 
@@ -114,6 +120,7 @@ export class WriteQueue {
         )
         if (!next) break
         tried.add(next)
+        next.behind = false
         clearTimeout(next.retryTimer)
         if ((await this.attempt(next)) === 'disconnected') break
       }
@@ -133,7 +140,10 @@ export class WriteQueue {
   }
 
   onDisconnected(): void {
-    for (const e of this.entries) clearTimeout(e.retryTimer)
+    for (const e of this.entries) {
+      clearTimeout(e.retryTimer)
+      e.behind = false
+    }
   }
 
   close(): void {
@@ -150,17 +160,31 @@ export class WriteQueue {
     return (
       !this.transport.isConnected() ||
       this.flushing ||
-      this.entries.some((e) => e.state === 'queued')
+      this.entries.some((e) => e.state === 'queued' && !e.behind)
     )
   }
 
   private waitingCount(): number {
     let n = 0
-    for (const e of this.entries) if (e.state !== 'sent') n++
+    for (const e of this.entries) if (e.state !== 'sent' && !e.behind) n++
     return n
   }
 
+  /** The write of this item that waited behind `done` goes now (unless a flush will take it). */
+  private next(done: Entry): void {
+    const waiting = this.entries.find((e) => e.behind && sameItem(e, done))
+    if (!waiting || this.flushing || this.closed) return
+    waiting.behind = false
+    if (this.transport.isConnected()) void this.attempt(waiting)
+  }
+
   private async attempt(entry: Entry): Promise<Outcome> {
+    const outcome = await this.send(entry)
+    this.next(entry)
+    return outcome
+  }
+
+  private async send(entry: Entry): Promise<Outcome> {
     entry.attempts++
     this.sends++
     this.setState(entry, 'sent')
@@ -229,6 +253,10 @@ export class WriteQueue {
     this.snapshot = Object.freeze(this.entries.map((e) => e.view))
     for (const listener of [...this.listeners]) safe(listener)
   }
+}
+
+function sameItem(a: WriteRequest, b: WriteRequest): boolean {
+  return a.id === b.id && a.collection === b.collection
 }
 
 function makeView(w: WriteRequest, state: PendingWrite['state']): PendingWrite {

@@ -492,4 +492,28 @@ describe('createClient over a mocked socket.io server', () => {
       { filters: { id: { $in: ['s'] } }, pageSize: 100 },
     ])
   })
+
+  it('sends writes of one item one after the other, and other items meanwhile', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    const gates: Array<() => void> = []
+    mock.on('PATCH', async ([, patch]) => {
+      const { id } = patch as { id: string }
+      if (id === 'same') await new Promise<void>((r) => gates.push(r))
+      return [null, item(id, 2, patch as object), ack(1, 2)]
+    })
+    const first = client.patchItem({ id: 'same', n: 1 }, 'todos')
+    const second = client.patchItem({ id: 'same', n: 2 }, 'todos')
+    const other = client.patchItem({ id: 'other', n: 3 }, 'todos')
+    await other
+    const sent = () => mock.requests('PATCH').map((r) => (r[1] as { n: number }).n)
+    expect(sent()).toEqual([1, 3])
+    expect(client.getPendingWrites().map((w) => w.state)).toEqual(['sent', 'queued'])
+    gates.shift()!()
+    await first
+    await until(() => sent().length === 3)
+    expect(sent()).toEqual([1, 3, 2])
+    gates.shift()!()
+    await second
+  })
 })
