@@ -108,7 +108,7 @@ beforeAll(async () => {
   if (pgUp)
     stores.push(['postgres', await PostgresStore.connect(PG_URL, { schema, pollMs: 0, max: 2 })])
   if (redisUp) stores.push(['redis', await RedisStore.connect(REDIS_URL, { prefix, pollMs: 0 })])
-})
+}, 60_000)
 
 afterAll(async () => {
   await Promise.all(stores.map(([, s]) => s.close()))

@@ -53,7 +53,7 @@ function record(store: Store, collection?: string): ChangeRecord[] {
 
 /** The behaviours every `Store` must share; run against memory, PGlite, PostgreSQL and Redis. */
 export function storeConformance(name: string, factory: StoreFactory): void {
-  describe(`Store conformance: ${name}`, () => {
+  describe(`Store conformance: ${name}`, { timeout: 20_000 }, () => {
     it('answers an unknown collection with nothing at seq 0', async () => {
       const store = await factory.open()
       const c = fresh()
