@@ -180,6 +180,25 @@ export function report(measures: BundleMeasure[]): string {
   return lines.join('\n')
 }
 
+/**
+ * What each bundled package costs min+gzip: the bundle with everything, minus the bundle with that
+ * package left external (gzip is not additive, so this is the honest per-package figure).
+ */
+export async function gzipCostByPackage(name: EntryName): Promise<[string, number][]> {
+  const all = await measureEntry(name, 'all')
+  const base = name === 'livecrud/react' ? REACT_EXTERNALS : []
+  const packages = byModule(all)
+    .map(([mod]) => mod)
+    .filter((mod) => !mod.startsWith('src') && !mod.startsWith('<'))
+  const costs = await Promise.all(
+    packages.map(async (p): Promise<[string, number]> => {
+      const without = await measure(name, { entry: ENTRIES[name] }, 'all', [...base, p, `${p}/*`])
+      return [p, all.gzip - without.gzip]
+    }),
+  )
+  return costs.sort((a, b) => b[1] - a[1])
+}
+
 /** Over-budget messages for `livecrud` (empty when within budget). */
 export function budgetViolations(measures: BundleMeasure[]): string[] {
   const out: string[] = []
@@ -201,6 +220,12 @@ export function budgetViolations(measures: BundleMeasure[]): string[] {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const measures = [...(await measureAll()), await measureSocketIoClient()]
   console.log(report(measures))
+  console.log(
+    '\nlivecrud (all) — min+gzip saved by leaving out each package (and what only it pulls in):',
+  )
+  for (const [mod, bytes] of await gzipCostByPackage('livecrud')) {
+    console.log(`  ${mod.padEnd(40)} ${String(kb(bytes)).padStart(7)} KB`)
+  }
   const violations = budgetViolations(measures)
   console.log(
     violations.length
