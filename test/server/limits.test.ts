@@ -27,6 +27,7 @@ describe('per-connection limits', () => {
     expect(answers.filter((a) => a.err === null)).toHaveLength(10)
     expect(limited).toHaveLength(20)
     expect(limited[0]!.err!.message).toContain('per second')
+    expect((await request(noisy, 'UNKNOWN_EVENT')).err?.code).toBe('RATE_LIMITED')
     expect((await request(quiet, 'LIST', 'todos')).err).toBeNull()
     await sleep(250)
     expect((await request(noisy, 'LIST', 'todos')).err).toBeNull()

@@ -100,11 +100,11 @@ export function registerHandlers<U>(ctx: HandlerContext<U>): void {
   socket.onAny((event: unknown, ...args: unknown[]) => {
     if (typeof event === 'string' && Object.hasOwn(ROUTES, event)) return
     const ack = takeAck(args)
-    if (ack)
-      refuse(
-        safe(ack),
-        'BAD_REQUEST',
-        `unknown event ${JSON.stringify(String(event)).slice(0, 80)}`,
-      )
+    if (!ack) return
+    // Unknown events count against the rate limit too, so they cannot be used to flood.
+    const admitted = ctx.conn.limiter.tryStart()
+    if (admitted !== 'ok') return refuse(safe(ack), 'RATE_LIMITED', 'too many requests')
+    ctx.conn.limiter.done()
+    refuse(safe(ack), 'BAD_REQUEST', `unknown event ${JSON.stringify(String(event)).slice(0, 80)}`)
   })
 }
