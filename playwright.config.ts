@@ -16,7 +16,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${E2E_VITE_PORT}`,
-    screenshot: 'on',
+    // Every page's screenshot is kept by the e2e fixture (named per client); these add the failure moment.
+    screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },
   projects: [

@@ -6,6 +6,16 @@ export function row(pane: Locator, title: string): Locator {
   return pane.locator(`[data-testid="task-row"][data-title="${title}"]`)
 }
 
+export function rowById(pane: Locator, id: string): Locator {
+  return pane.locator(`[data-testid="task-row"][data-id="${id}"]`)
+}
+
+export async function idOf(pane: Locator, title: string): Promise<string> {
+  const id = await row(pane, title).getAttribute('data-id')
+  if (!id) throw new Error(`no task “${title}”`)
+  return id
+}
+
 /** Visible task titles, in list order. */
 export function titles(pane: Locator): Promise<string[]> {
   return pane

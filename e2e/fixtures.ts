@@ -55,7 +55,7 @@ export const test = base.extend<Fixtures>({
         if (msg.type() === 'error') record(`console: ${msg.text()}`)
       })
       page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
-      const params = new URLSearchParams({ panes: '1', collection })
+      const params = new URLSearchParams({ panes: '1', collection, name })
       if (options.server) params.set('server', options.server)
       await page.goto(`/?${params}`)
       const pane = page.getByTestId('pane-0')

@@ -17,7 +17,9 @@ export function TaskRow({ id }: { id: string }) {
   const [draft, setDraft] = useState<{ title: string; baseVersion: number } | null>(null)
   const [conflict, setConflict] = useState<Conflict | null>(null)
   if (!task) return null
-  const error = writeError?.code === 'CONFLICT' ? null : (writeError ?? loadError)
+  // Conflicts get their own banner (with the server's winner) rather than an error line.
+  const shown = writeError ?? loadError
+  const error = shown?.code === 'CONFLICT' ? null : shown
 
   const save = () => {
     if (!draft) return

@@ -6,7 +6,10 @@ export const serverUrl: string =
 
 const PANE_NAMES = ['Alice', 'Bob', 'Carol', 'Dave']
 
-/** `?panes=1` shows a single client (e2e opens one per browser context). */
+const firstName = params.get('name')?.slice(0, 24)
+if (firstName) PANE_NAMES[0] = firstName
+
+/** `?panes=1` shows a single client (e2e opens one per browser context; `?name=` names it). */
 export const paneNames: string[] = PANE_NAMES.slice(
   0,
   Math.min(PANE_NAMES.length, Math.max(1, Number(params.get('panes') ?? 2) || 2)),
