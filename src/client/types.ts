@@ -25,6 +25,13 @@ export interface WriteOptions {
   optimistic?: boolean
   /** Conditional write: CONFLICT unless the server's item has this `_version`. */
   ifVersion?: number
+  /**
+   * Per-attempt answer timeout in ms (default: the client's `timeout`). On expiry the promise rejects
+   * with TimeoutError (outcome unknown) while the write stays pending in the store and is retried
+   * with the same mutationId until the server answers; that answer confirms or rolls it back.
+   * Writes made offline, or cut by a disconnect, do not time out: they are (re)sent after reconnect
+   * and their promise settles with the server's answer. Every write promise settles exactly once.
+   */
   timeout?: number
 }
 

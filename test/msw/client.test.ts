@@ -500,7 +500,7 @@ describe('createClient over a mocked socket.io server', () => {
     mock.on('PATCH', async ([, patch]) => {
       const { id } = patch as { id: string }
       if (id === 'same') await new Promise<void>((r) => gates.push(r))
-      return [null, item(id, 2, patch as object), ack(1, 2)]
+      return [null, item(id, 2, patch as Record<string, unknown>), ack(1, 2)]
     })
     const first = client.patchItem({ id: 'same', n: 1 }, 'todos')
     const second = client.patchItem({ id: 'same', n: 2 }, 'todos')
