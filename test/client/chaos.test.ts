@@ -130,7 +130,21 @@ describe('chaos convergence against the reference server', () => {
         const store = c.collection(COLLECTION)
         for (const id of ids) {
           if (!isDeepStrictEqual(store.peek(id), truth.get(id)))
-            console.error('diverged', id, JSON.stringify(store.getItemState(id)), JSON.stringify(truth.get(id)), JSON.stringify(log.filter((r) => r.id === id).slice(-6).map((r) => [r.seq, r.type, r.version, r.clientId === c.clientId])), JSON.stringify((c as unknown as { stats(): unknown }).stats()), c.getSeq(COLLECTION), finalSeq)
+            console.error(
+              'diverged',
+              id,
+              JSON.stringify(store.getItemState(id)),
+              JSON.stringify(truth.get(id)),
+              JSON.stringify(
+                log
+                  .filter((r) => r.id === id)
+                  .slice(-6)
+                  .map((r) => [r.seq, r.type, r.version, r.clientId === c.clientId]),
+              ),
+              JSON.stringify((c as unknown as { stats(): unknown }).stats()),
+              c.getSeq(COLLECTION),
+              finalSeq,
+            )
           expect(store.peek(id), `client ${c.clientId} item ${id} (seed ${seed})`).toEqual(
             truth.get(id),
           )
