@@ -113,15 +113,21 @@ describe('hostile requests: size', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40)
   })
 
-  it('closes a connection whose message exceeds maxHttpBufferSize, others unaffected', async () => {
-    const small = await startServer({ limits: { maxHttpBufferSize: 10_000 } })
-    const big = await connect(small)
-    const other = await connect(small)
-    const closed = new Promise<string>((r) => big.once('disconnect', r))
-    big.emit('POST', 'todos', { a: 'x'.repeat(20_000) }, wm(), () => {})
-    expect(await closed).toBe('transport close')
-    expect((await ok(other, 'LIST', 'todos')).result.total).toBe(0)
-    other.close()
-    await small.close()
-  })
+  it.each(['websocket', 'polling'] as const)(
+    'closes a connection whose message exceeds maxHttpBufferSize, others unaffected (%s)',
+    async (transport) => {
+      const small = await startServer({ limits: { maxHttpBufferSize: 10_000 } })
+      const big = await connect(small, { transports: [transport] })
+      const other = await connect(small)
+      const closed = new Promise<string>((r) => big.once('disconnect', r))
+      let answered = false
+      big.emit('POST', 'todos', { a: 'x'.repeat(20_000) }, wm(), () => (answered = true))
+      expect(await closed).toMatch(/transport (close|error)/)
+      expect(answered).toBe(false)
+      expect((await ok(other, 'LIST', 'todos')).result.total).toBe(0)
+      big.close()
+      other.close()
+      await small.close()
+    },
+  )
 })
