@@ -11,6 +11,8 @@ export interface OpenClientOptions {
   server?: string
   /** Name used in screenshots. */
   name?: string
+  /** Client panes on the page (default 1; the playground's own default is 2). */
+  panes?: number
   /** Tests that cut the network on purpose: the browser's own connection errors are expected. */
   allowNetworkErrors?: boolean
 }
@@ -18,8 +20,10 @@ export interface OpenClientOptions {
 export interface OpenedClient {
   context: BrowserContext
   page: Page
-  /** The single client pane of the page. */
+  /** The first client pane of the page. */
   pane: Locator
+  /** Every client pane of the page. */
+  panes: Locator[]
 }
 
 interface Fixtures {
@@ -55,12 +59,14 @@ export const test = base.extend<Fixtures>({
         if (msg.type() === 'error') record(`console: ${msg.text()}`)
       })
       page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
-      const params = new URLSearchParams({ panes: '1', collection, name })
+      const count = options.panes ?? 1
+      const params = new URLSearchParams({ panes: String(count), collection })
+      if (count === 1) params.set('name', name)
       if (options.server) params.set('server', options.server)
       await page.goto(`/?${params}`)
-      const pane = page.getByTestId('pane-0')
-      await expect(pane.getByTestId('conn-state')).toHaveText('connected')
-      const client = { context, page, pane }
+      const panes = Array.from({ length: count }, (_, i) => page.getByTestId(`pane-${i}`))
+      for (const pane of panes) await expect(pane.getByTestId('conn-state')).toHaveText('connected')
+      const client = { context, page, pane: panes[0]!, panes }
       opened.push({ client, name, errors })
       return client
     })

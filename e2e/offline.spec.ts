@@ -3,7 +3,7 @@ import { expect, test } from './fixtures.js'
 
 test('A goes offline, edits and creates, comes back: B sees every change once', async ({
   openClient,
-}) => {
+}, testInfo) => {
   const a = await openClient({ name: 'A', allowNetworkErrors: true })
   const b = await openClient({ name: 'B' })
   await setSort(a.pane, 'title')
@@ -27,6 +27,8 @@ test('A goes offline, edits and creates, comes back: B sees every change once', 
   await expect(a.pane.getByTestId('pending-count')).toHaveText('4')
   await expect(a.pane.getByTestId('task-pending')).toHaveCount(4)
   await expect.poll(() => titles(b.pane)).toEqual(['Existing one', 'Existing two'])
+  await expect(a.pane.getByTestId('pending-list').getByText('queued')).toHaveCount(4)
+  await a.page.screenshot({ path: testInfo.outputPath('A-offline.png'), fullPage: true })
 
   await a.context.setOffline(false)
   await expect(a.pane.getByTestId('conn-state')).toHaveText('connected')

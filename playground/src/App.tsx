@@ -7,8 +7,9 @@ export function App({ panes, serverUrl }: { panes: PlaygroundClient[]; serverUrl
       <header className="top">
         <h1>livecrud playground</h1>
         <p className="muted">
-          {panes.length} independent clients of <code data-testid="server-url">{serverUrl}</code> —
-          open more tabs, go offline, add latency, edit the same task in two places.
+          {panes.length === 1 ? 'One client' : `${panes.length} independent clients`} of{' '}
+          <code data-testid="server-url">{serverUrl}</code> — open more tabs, go offline, add
+          latency, edit the same task in two places.
         </p>
       </header>
       <main className="panes">

@@ -13,7 +13,7 @@ export function DevTools() {
   const connection = useConnectionState()
   const pending = usePendingWrites()
   const netState = useStoreValue(net.subscribe, net.getState)
-  const log = useEventLog(client)
+  const log = useEventLog(client, TASKS)
   // getSeq has no subscription (a SUBSCRIBE answer can move it without an event): poll it.
   const [seq, setSeq] = useState(() => client.getSeq(TASKS))
   useEffect(() => {

@@ -12,7 +12,13 @@ export interface PlaygroundClient {
 export function connectClient(serverUrl: string, name: string): PlaygroundClient {
   const clientId = `${name.toLowerCase()}-${Math.random().toString(36).slice(2, 10)}`
   // Not connected yet: NetControls must hook the socket before socket.io binds its packet handler.
-  const socket = io(serverUrl, { autoConnect: false, auth: { clientId } })
+  // Reconnect attempts capped at 2 s (socket.io's default is 5 s): a local server restart is quick.
+  const socket = io(serverUrl, {
+    autoConnect: false,
+    auth: { clientId },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 2000,
+  })
   const net = new NetControls(socket)
   const client = createClient({ socket, clientId })
   if (!socket.active) socket.connect()
