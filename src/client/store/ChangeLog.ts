@@ -1,11 +1,17 @@
 import type { Id, Item } from '../../protocol/index.js'
+import type { LivecrudError } from '../../protocol/errors.js'
 import type { ItemState, StoreChange } from '../types.js'
 import type { ItemEntry } from './ItemEntry.js'
 import type { ReplayFailure } from './replayPending.js'
 
-interface Pending {
-  before: Item | undefined
-  beforeState: ItemState
+/** An entry as it was when the batch first touched it. */
+interface Touched {
+  entry: ItemEntry
+  visible: Item | undefined
+  version: number
+  hasPendingWrites: boolean
+  error: LivecrudError | null
+  status: ItemState['status']
   cause: StoreChange['cause']
   seq: number | undefined
 }
@@ -16,19 +22,28 @@ interface Pending {
  * value.
  */
 export class ChangeLog {
-  #changes = new Map<Id, Pending>()
+  #touched = new Map<Id, Touched>()
   #stale: Id[] = []
   #failures: ReplayFailure[] = []
 
-  record(prev: ItemEntry, next: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
-    const known = this.#changes.get(prev.id)
+  /** Call before a transition mutates `entry`. */
+  touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
+    const known = this.#touched.get(entry.id)
     if (known) {
       known.cause = cause
       if (seq !== undefined) known.seq = seq
       return
     }
-    if (prev.state === next.state && prev.visible === next.visible) return
-    this.#changes.set(prev.id, { before: prev.visible, beforeState: prev.state, cause, seq })
+    this.#touched.set(entry.id, {
+      entry,
+      visible: entry.visible,
+      version: entry.version,
+      hasPendingWrites: entry.hasPendingWrites,
+      error: entry.error,
+      status: entry.status,
+      cause,
+      seq,
+    })
   }
 
   markStale(id: Id): void {
@@ -40,25 +55,27 @@ export class ChangeLog {
   }
 
   /** Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures. */
-  take(entries: ReadonlyMap<Id, ItemEntry>): {
-    changes: StoreChange[]
-    states: Id[]
-    stale: Id[]
-    failures: ReplayFailure[]
-  } {
+  take(): { changes: StoreChange[]; states: Id[]; stale: Id[]; failures: ReplayFailure[] } {
     const changes: StoreChange[] = []
     const states: Id[] = []
-    for (const [id, c] of this.#changes) {
-      const entry = entries.get(id)
-      if (!entry) continue
-      if (entry.state !== c.beforeState) states.push(id)
-      if (entry.visible === c.before) continue
-      const change: StoreChange = { id, before: c.before, after: entry.visible, cause: c.cause }
-      if (c.seq !== undefined) change.seq = c.seq
+    for (const [id, t] of this.#touched) {
+      const { entry } = t
+      if (
+        entry.visible !== t.visible ||
+        entry.version !== t.version ||
+        entry.hasPendingWrites !== t.hasPendingWrites ||
+        entry.error !== t.error ||
+        entry.status !== t.status
+      ) {
+        states.push(id)
+      }
+      if (entry.visible === t.visible) continue
+      const change: StoreChange = { id, before: t.visible, after: entry.visible, cause: t.cause }
+      if (t.seq !== undefined) change.seq = t.seq
       changes.push(change)
     }
     const out = { changes, states, stale: [...new Set(this.#stale)], failures: this.#failures }
-    this.#changes = new Map()
+    this.#touched = new Map()
     this.#stale = []
     this.#failures = []
     return out

@@ -5,12 +5,10 @@ import type { LocalMutation, StoreAction } from './actions.js'
 import { Batcher } from './Batcher.js'
 import { ChangeLog } from './ChangeLog.js'
 import {
-  emptyEntry,
-  isStale,
-  updateEntry,
+  ItemEntry,
   UNKNOWN_STATE,
   type EntryUpdate,
-  type ItemEntry,
+  type PendingEntry,
   type ServerLayer,
 } from './ItemEntry.js'
 import { ListenerSet } from './ListenerSet.js'
@@ -229,8 +227,9 @@ export class CollectionStore<T extends Item = Item> {
     }
   }
 
+  /** The entry of `id`; a new one is only stored once a transition commits to it. */
   #entry(id: Id): ItemEntry {
-    return this.#entries.get(id) ?? emptyEntry(id)
+    return this.#entries.get(id) ?? new ItemEntry(id)
   }
 
   #pendingEntry(mutationId: string): ItemEntry | undefined {
@@ -238,29 +237,32 @@ export class CollectionStore<T extends Item = Item> {
     return id === undefined ? undefined : this.#entries.get(id)
   }
 
-  /** Replaces one entry (never the collection) and records what listeners must hear. */
-  #commit(prev: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
+  /** Updates one entry (never the collection) and records what listeners must hear. */
+  #commit(entry: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
     if (update === null) return
-    const { entry, failures } = updateEntry(prev, update)
     const { id } = entry
-    if (entry.pending !== prev.pending) this.#reindex(prev, entry)
-    if (entry.visible !== undefined && prev.visible === undefined) this.#size++
-    else if (entry.visible === undefined && prev.visible !== undefined) this.#size--
-    if (isStale(entry)) {
+    this.#log.touch(entry, cause, seq)
+    const prevPending = entry.pending
+    const wasVisible = entry.visible !== undefined
+    const prevStaleVersion = entry.staleVersion
+    const failures = entry.apply(update)
+    if (entry.pending !== prevPending) this.#reindex(prevPending, entry)
+    if (entry.visible !== undefined && !wasVisible) this.#size++
+    else if (entry.visible === undefined && wasVisible) this.#size--
+    if (entry.stale) {
       this.#stale.add(id)
-      if (entry.staleVersion > prev.staleVersion) this.#log.markStale(id)
-    } else {
+      if (entry.staleVersion > prevStaleVersion) this.#log.markStale(id)
+    } else if (this.#stale.size > 0) {
       this.#stale.delete(id)
     }
-    this.#entries.set(id, entry)
-    this.#log.record(prev, entry, cause, seq)
+    if (this.#entries.get(id) !== entry) this.#entries.set(id, entry)
     for (const failure of failures) this.#log.replayFailure(failure)
     this.#batcher.mark(this)
   }
 
-  #reindex(prev: ItemEntry, next: ItemEntry): void {
+  #reindex(prev: readonly PendingEntry[], next: ItemEntry): void {
     this.#pendingList = undefined
-    for (const { mutation } of prev.pending) {
+    for (const { mutation } of prev) {
       if (!next.pending.some((p) => p.mutation.mutationId === mutation.mutationId)) {
         this.#mutations.delete(mutation.mutationId)
       }
@@ -273,7 +275,7 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
-    const { changes, states, stale, failures } = this.#log.take(this.#entries)
+    const { changes, states, stale, failures } = this.#log.take()
     this.#api.setState({ rev: this.#api.getState().rev + 1 })
     for (const failure of failures) {
       try {
@@ -300,7 +302,7 @@ export class CollectionStore<T extends Item = Item> {
   }
 
   hasPendingWrites(id: Id): boolean {
-    return (this.#entries.get(id)?.pending.length ?? 0) > 0
+    return this.#entries.get(id)?.hasPendingWrites ?? false
   }
 
   /** The confirmed layer of an item (debugging, tests). */

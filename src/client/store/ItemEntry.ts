@@ -24,20 +24,12 @@ export interface PendingEntry {
   readonly confirmedAt?: number
 }
 
-/** One item of a collection store. Immutable: a transition replaces the entry. */
-export interface ItemEntry {
-  readonly id: Id
-  readonly server: ServerLayer
-  readonly pending: readonly PendingEntry[]
-  /** Highest version announced by an event that could not be applied (0 when none). */
-  readonly staleVersion: number
-  readonly error: LivecrudError | null
-  /** Server state with pending writes replayed. */
-  readonly visible: Item | undefined
-  /** mutationIds whose replay failed in `visible`, to report each failure once. */
-  readonly failed: readonly string[]
-  /** Same object while nothing visible changes (React's useSyncExternalStore relies on it). */
-  readonly state: ItemState
+/** What a transition changes; omitted fields stay. */
+export interface EntryUpdate {
+  server?: ServerLayer
+  pending?: readonly PendingEntry[]
+  staleVersion?: number
+  error?: LivecrudError | null
 }
 
 export const UNKNOWN_STATE: ItemState = Object.freeze({
@@ -48,89 +40,125 @@ export const UNKNOWN_STATE: ItemState = Object.freeze({
   status: 'unknown',
 })
 
-const NO_SERVER: ServerLayer = Object.freeze({ item: undefined, version: 0, deleted: false })
-
-export function emptyEntry(id: Id): ItemEntry {
-  return {
-    id,
-    server: NO_SERVER,
-    pending: [],
-    staleVersion: 0,
-    error: null,
-    visible: undefined,
-    failed: [],
-    state: UNKNOWN_STATE,
-  }
-}
-
-export function isStale(entry: ItemEntry): boolean {
-  return entry.staleVersion > entry.server.version
-}
-
-export interface EntryUpdate {
-  server?: ServerLayer
-  pending?: readonly PendingEntry[]
-  staleVersion?: number
-  error?: LivecrudError | null
-}
+/** Shared by every entry without pending writes: nothing to allocate or keep per item. */
+const NONE: readonly never[] = Object.freeze([])
 
 /**
- * Builds the next entry: prunes writes the confirmed layer has caught up with, replays the pending
- * layer when either layer changed, and keeps `visible` and `state` identities when their content
- * is unchanged. Returns the replay failures not reported before.
+ * One item of a collection store. Mutated in place by `apply`: an event then retains nothing but the
+ * new item value, which keeps per-event cost flat as the collection grows (every object an event
+ * keeps alive is copied by the next scavenges; with 100k items nearly all of them survive). What
+ * escapes — items and `ItemState` — is immutable.
  */
-export function updateEntry(
-  prev: ItemEntry,
-  update: EntryUpdate,
-): { entry: ItemEntry; failures: ReplayFailure[] } {
-  const server = update.server ?? prev.server
-  let pending = update.pending ?? prev.pending
-  if (pending.some((p) => p.confirmedAt !== undefined && p.confirmedAt <= server.version)) {
-    pending = pending.filter((p) => p.confirmedAt === undefined || p.confirmedAt > server.version)
-  }
-  const error = update.error !== undefined ? update.error : prev.error
-  const staleVersion = update.staleVersion ?? prev.staleVersion
+export class ItemEntry {
+  /** Confirmed layer. */
+  item: Item | undefined = undefined
+  version = 0
+  deleted = false
+  pending: readonly PendingEntry[] = NONE
+  /** Highest version announced by an event that could not be applied (0 when none). */
+  staleVersion = 0
+  error: LivecrudError | null = null
+  /** Server state with pending writes replayed. */
+  visible: Item | undefined = undefined
+  status: ItemState['status'] = 'unknown'
+  /** mutationIds whose replay failed in `visible`, to report each failure once. */
+  failed: readonly string[] = NONE
+  #state: ItemState | undefined
 
-  let visible = prev.visible
-  let failed = prev.failed
-  let failures: ReplayFailure[] = []
-  if (server !== prev.server || pending !== prev.pending) {
-    const replay = replayPending(server, pending, prev.id)
-    visible = replay.visible
-    // Optimistic values are rebuilt on every replay: keep the old object when nothing changed.
-    if (
-      (pending.length > 0 || prev.pending.length > 0) &&
-      visible !== prev.visible &&
-      sameJson(visible, prev.visible)
-    ) {
-      visible = prev.visible
+  constructor(readonly id: Id) {}
+
+  get stale(): boolean {
+    return this.staleVersion > this.version
+  }
+
+  get hasPendingWrites(): boolean {
+    return this.pending.length > 0
+  }
+
+  /** Built on first read, then the same object until one of its fields changes. */
+  get state(): ItemState {
+    return (this.#state ??= {
+      data: this.visible,
+      version: this.version,
+      hasPendingWrites: this.pending.length > 0,
+      error: this.error,
+      status: this.status,
+    })
+  }
+
+  get server(): ServerLayer {
+    return { item: this.item, version: this.version, deleted: this.deleted }
+  }
+
+  /**
+   * Applies an update: prunes writes the confirmed layer has caught up with, replays the pending layer
+   * when either layer changed (keeping the old visible object when the value is equal). Returns the
+   * replay failures not reported before.
+   */
+  apply(update: EntryUpdate): readonly ReplayFailure[] {
+    const prevVisible = this.visible
+    const prevPending = this.pending
+    const prevHasPending = prevPending.length > 0
+    const prevError = this.error
+    const prevStatus = this.status
+    const prevVersion = this.version
+    let serverChanged = false
+    if (update.server) {
+      const s = update.server
+      serverChanged =
+        s.item !== this.item || s.version !== this.version || s.deleted !== this.deleted
+      this.item = s.item
+      this.version = s.version
+      this.deleted = s.deleted
     }
-    failed = replay.failures.map((f) => f.mutation.mutationId)
-    failures = replay.failures.filter((f) => !prev.failed.includes(f.mutation.mutationId))
-    if (failed.length === 0 && prev.failed.length === 0) failed = prev.failed
-  }
+    let pending = update.pending ?? prevPending
+    if (
+      pending.length > 0 &&
+      pending.some((p) => p.confirmedAt !== undefined && p.confirmedAt <= this.version)
+    ) {
+      pending = pending.filter((p) => p.confirmedAt === undefined || p.confirmedAt > this.version)
+    }
+    this.pending = pending.length === 0 ? NONE : pending
+    if (update.error !== undefined) this.error = update.error
+    if (update.staleVersion !== undefined) this.staleVersion = update.staleVersion
 
-  const status: ItemState['status'] =
-    visible !== undefined
-      ? 'present'
-      : server.deleted ||
-          server.item !== undefined ||
-          pending.some((p) => p.mutation.kind === 'DELETE')
-        ? 'deleted'
-        : 'unknown'
-  const hasPendingWrites = pending.length > 0
-  const s = prev.state
-  const state =
-    s.data === visible &&
-    s.version === server.version &&
-    s.hasPendingWrites === hasPendingWrites &&
-    s.error === error &&
-    s.status === status
-      ? s
-      : { data: visible, version: server.version, hasPendingWrites, error, status }
+    let failures: readonly ReplayFailure[] = NONE
+    if (this.pending.length === 0 && !prevHasPending) {
+      // The common event: nothing to replay.
+      if (serverChanged) this.visible = this.deleted ? undefined : this.item
+    } else if (serverChanged || this.pending !== prevPending) {
+      const replay = replayPending(this.server, this.pending, this.id)
+      // Optimistic values are rebuilt on every replay: keep the old object when nothing changed.
+      this.visible =
+        replay.visible !== prevVisible && sameJson(replay.visible, prevVisible)
+          ? prevVisible
+          : replay.visible
+      if (replay.failures.length > 0) {
+        const before = this.failed
+        this.failed = replay.failures.map((f) => f.mutation.mutationId)
+        failures = replay.failures.filter((f) => !before.includes(f.mutation.mutationId))
+      } else {
+        this.failed = NONE
+      }
+    }
 
-  return {
-    entry: { id: prev.id, server, pending, staleVersion, error, visible, failed, state },
-    failures,
+    this.status =
+      this.visible !== undefined
+        ? 'present'
+        : this.deleted ||
+            this.item !== undefined ||
+            this.pending.some((p) => p.mutation.kind === 'DELETE')
+          ? 'deleted'
+          : 'unknown'
+    if (
+      this.visible !== prevVisible ||
+      this.version !== prevVersion ||
+      this.pending.length > 0 !== prevHasPending ||
+      this.error !== prevError ||
+      this.status !== prevStatus
+    ) {
+      this.#state = undefined
+    }
+    return failures
   }
 }

@@ -58,24 +58,23 @@ export function ackWrite(
   meta: WriteAckMeta | undefined,
 ): EntryUpdate {
   const update: EntryUpdate = { pending: withoutMutation(entry, mutationId), error: null }
-  const { server } = entry
   const metaVersion = isVersion(meta?.version) ? meta.version : undefined
   if (isItem(result)) {
     const version = metaVersion ?? result._version
-    if (version > server.version) update.server = present(result, version)
+    if (version > entry.version) update.server = present(result, version)
   } else if (result === true) {
     if (metaVersion === undefined) {
       // Without a version the delete is still certain: hide it at the known version.
-      if (!server.deleted) update.server = tombstone(server.version, server)
-    } else if (metaVersion > server.version) {
-      update.server = tombstone(metaVersion, server)
+      if (!entry.deleted) update.server = tombstone(entry.version, entry)
+    } else if (metaVersion > entry.version) {
+      update.server = tombstone(metaVersion, entry)
     }
   } else if (result === false) {
     // Nothing to delete on the server: it did not exist at that version.
-    if (metaVersion !== undefined && metaVersion > server.version) {
-      update.server = tombstone(metaVersion, server)
-    } else if (server.item === undefined && !server.deleted) {
-      update.server = tombstone(server.version, server)
+    if (metaVersion !== undefined && metaVersion > entry.version) {
+      update.server = tombstone(metaVersion, entry)
+    } else if (entry.item === undefined && !entry.deleted) {
+      update.server = tombstone(entry.version, entry)
     }
   }
   return update
@@ -97,13 +96,12 @@ export function conflictWrite(
   error: LivecrudError,
 ): EntryUpdate {
   const update: EntryUpdate = { pending: withoutMutation(entry, mutationId), error }
-  const { server } = entry
   if (isItem(current)) {
-    if (current._version > server.version) update.server = present(current, current._version)
-  } else if (current === null && !server.deleted) {
-    if (server.item === undefined) update.server = tombstone(server.version, server)
+    if (current._version > entry.version) update.server = present(current, current._version)
+  } else if (current === null && !entry.deleted) {
+    if (entry.item === undefined) update.server = tombstone(entry.version, entry)
     // "Gone" comes without a version: a present item is refetched rather than guessed deleted.
-    else update.staleVersion = Math.max(entry.staleVersion, server.version + 1)
+    else update.staleVersion = Math.max(entry.staleVersion, entry.version + 1)
   }
   return update
 }
@@ -112,6 +110,6 @@ function present(item: Item, version: number): ServerLayer {
   return { item: toStoredItem(item, version), version, deleted: false }
 }
 
-function tombstone(version: number, server: ServerLayer): ServerLayer {
-  return { item: undefined, version: Math.max(version, server.version), deleted: true }
+function tombstone(version: number, entry: ItemEntry): ServerLayer {
+  return { item: undefined, version: Math.max(version, entry.version), deleted: true }
 }

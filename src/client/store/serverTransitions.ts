@@ -55,13 +55,13 @@ export function serverItem(
   mutationId?: string,
 ): EntryUpdate {
   const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
-  if (version > entry.server.version) update.server = present(item, version)
+  if (version > entry.version) update.server = present(item, version)
   return update
 }
 
 export function serverRemoved(entry: ItemEntry, version: number, mutationId?: string): EntryUpdate {
   const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
-  if (version > entry.server.version) update.server = tombstone(version)
+  if (version > entry.version) update.server = tombstone(version)
   return update
 }
 
@@ -77,16 +77,15 @@ export function serverChanged(
   mutationId?: string,
 ): { update: EntryUpdate; error?: Error } {
   const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
-  const { server } = entry
-  if (version <= server.version) return { update }
+  if (version <= entry.version) return { update }
   const markStale = (error?: Error) => {
     update.staleVersion = Math.max(entry.staleVersion, version)
     return { update, error }
   }
-  if (server.item === undefined || server.deleted || server.version !== version - 1) {
+  if (entry.item === undefined || entry.deleted || entry.version !== version - 1) {
     return markStale()
   }
-  const result = applyItemOps(server.item, ops, entry.id, version)
+  const result = applyItemOps(entry.item, ops, entry.id, version)
   if (!result.ok) return markStale(result.error)
   update.server = { item: result.item, version, deleted: false }
   return { update }
@@ -98,16 +97,13 @@ export function serverChanged(
  * a GET that raced an ADDED must not delete the new item.
  */
 export function serverMissing(entry: ItemEntry): EntryUpdate | null {
-  const { server } = entry
-  if (server.item === undefined)
-    return server.deleted ? null : { server: tombstone(server.version) }
-  if (entry.staleVersion > server.version) return { server: tombstone(entry.staleVersion) }
+  if (entry.item === undefined) return entry.deleted ? null : { server: tombstone(entry.version) }
+  if (entry.staleVersion > entry.version) return { server: tombstone(entry.staleVersion) }
   return null
 }
 
 /** A resync says the id no longer exists. */
 export function serverAbsent(entry: ItemEntry): EntryUpdate | null {
-  const { server } = entry
-  if (server.deleted) return null
-  return { server: tombstone(Math.max(server.version, entry.staleVersion)) }
+  if (entry.deleted) return null
+  return { server: tombstone(Math.max(entry.version, entry.staleVersion)) }
 }
