@@ -11,8 +11,7 @@ import type {
   WriteMeta,
 } from '../protocol/index.js'
 import { CollectionHandle } from './CollectionHandle.js'
-import { ConflictError } from './errors.js'
-import type { ServerError } from './errors.js'
+import { ConflictError, ServerError } from './errors.js'
 import type { LiveQueryContext } from './LiveQueryContext.js'
 import { randomId } from './randomId.js'
 import type { LocalMutation } from './store/actions.js'
@@ -127,13 +126,15 @@ export class ClientCore implements LivecrudClient {
       if (isValidId(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
       return undefined
     }
-    if (isItem(result)) this.stores.dispatch(collection, { type: 'server/items', items: [result] })
+    if (!isItem(result))
+      throw new ServerError('INTERNAL', 'the server answered GET with a malformed item')
+    this.stores.dispatch(collection, { type: 'server/items', items: [result] })
     return result as T
   }
 
   async getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]> {
     const result = await this.list(collection, query ?? {})
-    return result.items as T[]
+    return result.items.filter(isItem) as T[]
   }
 
   postItem<T extends Item = Item>(
@@ -299,11 +300,7 @@ export class ClientCore implements LivecrudClient {
       timeout,
     )
     if (!result || !Array.isArray(result.items))
-      throw new LivecrudError(
-        'INTERNAL',
-        'the server answered LIST with a malformed result',
-        result,
-      )
+      throw new ServerError('INTERNAL', 'the server answered LIST with a malformed result', result)
     const items = result.items.filter(isItem)
     if (items.length) this.stores.dispatch(collection, { type: 'server/items', items })
     return result
@@ -342,15 +339,33 @@ export class ClientCore implements LivecrudClient {
     }
   }
 
-  private onWriteSuccess(w: WriteRequest, result: unknown, meta: WriteAckMeta | undefined): void {
-    if (w.optimistic) {
-      if (isItem(result) || typeof result === 'boolean')
+  private onWriteSuccess(
+    w: WriteRequest,
+    result: unknown,
+    meta: WriteAckMeta | undefined,
+  ): ServerError | void {
+    const valid = w.kind === 'DELETE' ? typeof result === 'boolean' : isItem(result)
+    if (!valid) {
+      const error = new ServerError(
+        'INTERNAL',
+        `the server answered ${w.kind} with a malformed result`,
+      )
+      // The outcome is unusable; the echo or a later resync brings the server's truth.
+      if (w.optimistic)
         this.stores.dispatch(w.collection, {
-          type: 'local/ack',
+          type: 'local/reject',
           mutationId: w.mutationId,
-          result,
-          ...(meta ? { meta } : {}),
+          error,
         })
+      return error
+    }
+    if (w.optimistic) {
+      this.stores.dispatch(w.collection, {
+        type: 'local/ack',
+        mutationId: w.mutationId,
+        result: result as Item | boolean,
+        ...(meta ? { meta } : {}),
+      })
       return
     }
     if (w.kind === 'DELETE') {

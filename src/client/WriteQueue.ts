@@ -31,8 +31,15 @@ interface Entry extends WriteRequest {
 }
 
 export interface WriteHooks {
-  /** The server applied the write (first answer only; repeats are the server's remembered result). */
-  onSuccess(write: WriteRequest, result: unknown, meta: WriteAckMeta | undefined): void
+  /**
+   * The server applied the write (first answer only; repeats are the server's remembered result).
+   * Returns an error when the answer is unusable: the write then fails with it.
+   */
+  onSuccess(
+    write: WriteRequest,
+    result: unknown,
+    meta: WriteAckMeta | undefined,
+  ): ServerError | void
   /** The server refused it: roll it back alone. */
   onFailure(write: WriteRequest, error: ServerError): void
 }
@@ -195,8 +202,9 @@ export class WriteQueue {
         entry.timeout,
       )
       if (!this.remove(entry)) return 'done'
-      safe(() => this.hooks.onSuccess(entry, result, meta))
-      this.settle(entry, result)
+      let invalid: ServerError | void = undefined
+      safe(() => (invalid = this.hooks.onSuccess(entry, result, meta)))
+      this.settle(entry, result, invalid ?? undefined)
       return 'done'
     } catch (error) {
       if (this.closed || !this.entries.includes(entry)) return 'done'

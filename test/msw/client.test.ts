@@ -516,4 +516,18 @@ describe('createClient over a mocked socket.io server', () => {
     gates.shift()!()
     await second
   })
+
+  it('rejects malformed answers with INTERNAL and rolls an optimistic write back', async () => {
+    const { mock, client } = setup()
+    await connected(client)
+    mock.on('GET', () => [null, 42])
+    mock.on('LIST', () => [null, { nope: true }])
+    mock.on('POST', () => [null, 'not an item', ack(1, 1)])
+    await expect(client.getItem('a', 'todos')).rejects.toMatchObject({ code: 'INTERNAL' })
+    await expect(client.getItems({}, 'todos')).rejects.toMatchObject({ code: 'INTERNAL' })
+    const p = client.postItem({ id: 'm' }, 'todos')
+    expect(client.collection('todos').peek('m')).toBeDefined()
+    await expect(p).rejects.toMatchObject({ code: 'INTERNAL' })
+    expect(client.collection('todos').peek('m')).toBeUndefined()
+  })
 })
