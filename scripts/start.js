@@ -71,6 +71,7 @@ function startServer(db) {
 async function shutdown(code) {
   if (stopping) return
   stopping = true
+  if (children.size > 0) log('stopping the server and Vite')
   for (const child of children) child.kill('SIGTERM')
   const force = setTimeout(() => {
     for (const child of children) child.kill('SIGKILL')

@@ -89,7 +89,7 @@ export function TaskRow({ id }: { id: string }) {
       </select>
       <span className="assignee">{task.assignee}</span>
       <span className="version" data-testid="task-version" title="server version">
-        v{task._version}
+        {task._version > 0 ? `v${task._version}` : 'new'}
       </span>
       {isPending && (
         <span className="badge pending" data-testid="task-pending">
