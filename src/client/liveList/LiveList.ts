@@ -29,7 +29,7 @@ export class LiveList<T extends Item = Item> {
   private readonly cmp: (a: Item, b: Item) => number
   private readonly listeners = new Set<() => void>()
   /** Changes heard while a LIST is in flight (null when none is). */
-  private buffer: StoreChange<T>[] | null = null
+  private buffer: { c: StoreChange<T>; conf: Item | undefined }[] | null = null
   private generation = 0
   /** Everything with seq ≤ this is part of the installed window. */
   private installedSeq = -1
@@ -75,7 +75,8 @@ export class LiveList<T extends Item = Item> {
     for (const c of changes) {
       if (c.cause === 'optimistic') this.localIds.add(c.id)
       else if (c.cause !== 'server' && !this.hasPendingWrites(c.id)) this.localIds.delete(c.id)
-      if (this.buffer) this.buffer.push(c)
+      // The confirmed value as of each change tells, at install, what the LIST answer counted.
+      if (this.buffer) this.buffer.push({ c, conf: this.confirmed(c.id) })
       if (c.seq !== undefined && c.seq <= this.installedSeq) continue
       if (!this.hasData) continue
       // A LIST answer that taught the store an item it did not know is not a write: totals stay.
@@ -118,17 +119,32 @@ export class LiveList<T extends Item = Item> {
     w.reset(items, offset, result.total)
     this.installedSeq = result.seq
     this.hasData = true
+    // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
+    const covers = offset === 0 && items.length >= result.total
+    // For every other id touched meanwhile or carrying local writes, the net change goes from the value
+    // the answer counted (the confirmed server value at result.seq) to the visible value now.
     const netBefore = new Map<Id, Item | undefined>()
-    for (const c of buffer) {
-      if (netBefore.has(c.id) || byId.has(c.id)) continue
-      if (c.seq !== undefined && c.seq <= result.seq) continue
-      if (c.cause === 'server' && c.seq === undefined) continue
-      netBefore.set(c.id, c.before)
+    const past = new Map<Id, Item | undefined>()
+    const seen = new Map<Id, Item | undefined>()
+    for (const { c, conf } of buffer) {
+      if (byId.has(c.id) || past.has(c.id)) continue
+      const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
+      if (fromServer && c.seq !== undefined && c.seq > result.seq) {
+        // A change past the answer was applied before it: the confirmed value heard just before it is
+        // what the answer counted (or, for a first change, the value the list saw).
+        past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
+        continue
+      }
+      seen.set(c.id, this.getConfirmed ? conf : c.before)
     }
+    for (const id of seen.keys()) {
+      if (!past.has(id)) netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
+    }
+    for (const [id, v] of past) netBefore.set(id, v)
+    if (covers) for (const id of netBefore.keys()) netBefore.set(id, undefined)
     for (const id of this.localIds) {
       if (netBefore.has(id) || byId.has(id)) continue
-      // A local item the server has never confirmed is not in any LIST answer yet.
-      if (this.pendingOnlyLocal(id)) netBefore.set(id, undefined)
+      netBefore.set(id, covers ? undefined : this.confirmed(id))
     }
     // Members first: the answer gives their exact value at result.seq.
     for (const [id, answer] of byId) {
@@ -159,8 +175,17 @@ export class LiveList<T extends Item = Item> {
     if (i >= 0) run.vals[i] = now
   }
 
-  /** Overridden by the owner when the store can tell; by default a local id is assumed known to the server. */
-  pendingOnlyLocal: (id: Id) => boolean = () => false
+  /** The store's confirmed server value of an id (set by the owner when the store can tell). */
+  getConfirmed: ((id: Id) => Item | undefined) | undefined
+
+  private confirmed(id: Id): Item | undefined {
+    return this.getConfirmed ? this.getConfirmed(id) : undefined
+  }
+
+  /** A first change already past the answer: its visible `before` is the best guess left. */
+  private confirmedAtFetch(c: StoreChange<T>): Item | undefined {
+    return c.before
+  }
   /** Whether an id still has local writes awaiting the server. */
   hasPendingWrites: (id: Id) => boolean = () => false
 

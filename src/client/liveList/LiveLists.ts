@@ -126,9 +126,15 @@ export class LiveLists<T extends Item = Item> {
     const store = this.context.store
     const list = new LiveList<T>(query, store, () => this.requestRefetch(hash))
     list.hasPendingWrites = (id) => store.getItemState(id).hasPendingWrites
-    list.pendingOnlyLocal = (id) => {
-      const s = store.getItemState(id)
-      return s.hasPendingWrites && s.version === 0
+    // CollectionStore exposes its confirmed layer: a LIST answer counts that, not pending writes.
+    const withConfirmed = store as typeof store & {
+      getConfirmed?: (id: string) => { item: Item | undefined; deleted: boolean } | undefined
+    }
+    if (typeof withConfirmed.getConfirmed === 'function') {
+      list.getConfirmed = (id) => {
+        const layer = withConfirmed.getConfirmed!(id)
+        return layer && !layer.deleted ? layer.item : undefined
+      }
     }
     const entry: ListEntry<T> = {
       key,
@@ -159,16 +165,16 @@ export class LiveLists<T extends Item = Item> {
       entry.list.endFetch(token)
       throw toLivecrudError(error)
     }
-    if (!entry.disposed && !entry.list.install(token, result)) this.requestRefetch(hash)
+    if (!entry.disposed && !entry.list.install(token, result)) this.requestRefetch(hash, true)
     return { seq: result.seq, total: result.total }
   }
 
   /** Throttled, coalesced refetch of one page whose edge became unknown. */
-  requestRefetch(hash: string): void {
+  requestRefetch(hash: string, afterInstall = false): void {
     const entry = this.entries.get(hash)
     if (!entry || entry.disposed || this.timers.has(hash)) return
     // A LIST in flight is reconciled with everything heard meanwhile; its install asks again if needed.
-    if (entry.query.state.fetchStatus === 'fetching') return
+    if (!afterInstall && entry.query.state.fetchStatus === 'fetching') return
     if (entry.query.getObserversCount() === 0) {
       entry.query.invalidate() // refetched when observed again
       return

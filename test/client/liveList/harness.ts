@@ -2,19 +2,38 @@ import { applyQuery, normalizeQuery } from '../../../src/protocol/query.js'
 import type { Item, ListQuery, ListResult, Operation } from '../../../src/protocol/index.js'
 import { LivecrudError } from '../../../src/protocol/errors.js'
 import { CollectionStore } from '../../../src/client/store/index.js'
-import { createLiveQuery, liveListsOf, type LiveListContext } from '../../../src/client/liveList/index.js'
+import {
+  createLiveQuery,
+  liveListsOf,
+  type LiveListContext,
+} from '../../../src/client/liveList/index.js'
 import type { LiveQuery } from '../../../src/client/types.js'
 
 type Fields = Record<string, unknown>
 
 type Request =
-  | { type: 'LIST'; query: ListQuery; resolve: (r: ListResult) => void; reject: (e: unknown) => void }
-  | { type: 'WRITE'; kind: 'POST' | 'PATCH' | 'DELETE'; id: string; fields: Fields; mutationId: string }
+  | {
+      type: 'LIST'
+      query: ListQuery
+      resolve: (r: ListResult) => void
+      reject: (e: unknown) => void
+    }
+  | {
+      type: 'WRITE'
+      kind: 'POST' | 'PATCH' | 'DELETE'
+      id: string
+      fields: Fields
+      mutationId: string
+    }
 
 type Message =
   | { type: 'event'; action: Parameters<CollectionStore['dispatch']>[0] }
   | { type: 'list'; result: ListResult; resolve: (r: ListResult) => void }
   | { type: 'ack'; action: Parameters<CollectionStore['dispatch']>[0] }
+
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve()
+}
 
 export const tick = () => new Promise<void>((r) => setTimeout(r, 0))
 
@@ -150,11 +169,17 @@ export class Harness {
     const ok = this.commit(req.kind, req.id, req.fields, req.mutationId)
     if (!ok) {
       const error = new LivecrudError('NOT_FOUND', 'no')
-      this.outbox.push({ type: 'ack', action: { type: 'local/reject', mutationId: req.mutationId, error } })
+      this.outbox.push({
+        type: 'ack',
+        action: { type: 'local/reject', mutationId: req.mutationId, error },
+      })
     } else {
       const result = req.kind === 'DELETE' ? true : this.server.get(req.id)!
       const meta = { seq: this.seq, version: this.versions.get(req.id)! }
-      this.outbox.push({ type: 'ack', action: { type: 'local/ack', mutationId: req.mutationId, result, meta } })
+      this.outbox.push({
+        type: 'ack',
+        action: { type: 'local/ack', mutationId: req.mutationId, result, meta },
+      })
     }
     return true
   }
@@ -165,7 +190,8 @@ export class Harness {
     if (!msg) return false
     if (msg.type === 'list') {
       // As the client does: the answer's items go into the store before the LIST resolves.
-      if (msg.result.items.length) this.store.dispatch({ type: 'server/items', items: msg.result.items })
+      if (msg.result.items.length)
+        this.store.dispatch({ type: 'server/items', items: msg.result.items })
       msg.resolve(msg.result)
     } else {
       this.store.dispatch(msg.action)
@@ -183,7 +209,12 @@ export class Harness {
     for (let round = 0; round < maxRounds; round++) {
       let moved = false
       while (this.processRequest()) moved = true
-      while (this.deliver()) moved = true
+      // One message per task, as socket.io delivers websocket frames: what a LIST answer resolves runs
+      // before the next message.
+      while (this.deliver()) {
+        moved = true
+        await flushMicrotasks()
+      }
       await tick()
       if (moved || this.requests.length || this.outbox.length) quiet = 0
       else if (++quiet >= 3) return

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { ListQuery } from '../../../src/protocol/index.js'
-import { Harness } from './harness.js'
+import { flushMicrotasks, Harness } from './harness.js'
 
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']
 const fieldsArb = fc.record({
@@ -63,7 +63,7 @@ async function runScenario(steps: Action[][]): Promise<void> {
         } else if (a.t === 'process') h.processRequest()
         else if (a.t === 'deliver') h.deliver()
         else void lives[a.which % lives.length]!.refetch()
-        await Promise.resolve()
+        await flushMicrotasks()
       }
       await h.settle()
       for (const [i, q] of QUERIES.entries()) {
