@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConflictError, LivecrudError, ServerError, TimeoutError } from 'livecrud'
+import {
+  ConflictError,
+  DisconnectedError,
+  LivecrudError,
+  QueueFullError,
+  ServerError,
+  TimeoutError,
+} from 'livecrud'
 import type { ChangeEvent, Item } from 'livecrud'
 import type { ServerOptions } from 'livecrud/server'
 import { harness, serverItems, until } from './helpers.js'
@@ -130,6 +137,39 @@ describe('client against the reference server', () => {
     const e2 = await c.getItem('a', 'todos', 40).catch((e: unknown) => e)
     expect(e2).toBeInstanceOf(TimeoutError)
     expect(Date.now() - t0).toBeLessThan(1500)
+  })
+
+  it('answers DISCONNECTED when the connection drops mid-request, QUEUE_FULL when the offline queue is full', async () => {
+    const { server, client } = await start()
+    let holdConnections = false
+    const held: Array<() => void> = []
+    server.io.use((_socket, next) => {
+      if (holdConnections) held.push(() => next())
+      else next()
+    })
+    server.io.on('connection', (socket) => {
+      socket.use((packet, next) => {
+        if (packet[0] === 'GET' && packet[2] === 'cut') return socket.conn.close()
+        next()
+      })
+    })
+    const c = await client({ maxQueue: 2 })
+    holdConnections = true
+    const cut = await c.getItem('cut', 'todos').catch((e: unknown) => e)
+    expect(cut).toBeInstanceOf(DisconnectedError)
+    expect((cut as DisconnectedError).message).toMatch(/outcome is unknown/)
+    await until(() => c.getConnectionState() === 'disconnected')
+    expect(await c.getItem('x', 'todos').catch((e: unknown) => e)).toBeInstanceOf(DisconnectedError)
+    const queued = [c.postItem({ id: 'q1' }, 'todos'), c.postItem({ id: 'q2' }, 'todos')]
+    const full = await c.postItem({ id: 'q3' }, 'todos').catch((e: unknown) => e)
+    expect(full).toBeInstanceOf(QueueFullError)
+    expect(c.getPendingWrites().map((w) => w.state)).toEqual(['queued', 'queued'])
+    // The reconnect waits in the middleware until the offline writes are made.
+    await until(() => held.length > 0)
+    holdConnections = false
+    for (const go of held.splice(0)) go()
+    expect((await Promise.all(queued)).map((i) => (i as Item).id)).toEqual(['q1', 'q2'])
+    expect((await serverItems(server, 'todos')).map((i) => i.id)).toEqual(['q1', 'q2'])
   })
 
   it('two clients see each other’s events in seq order', async () => {
