@@ -7,6 +7,7 @@
  */
 import pg from 'pg'
 import { io, type Socket } from 'socket.io-client'
+import { feedRows } from './fanoutFeed.js'
 import { bareServer, livecrudServer, type Child } from './fanoutProcesses.js'
 import { median, quantile, type BenchRow, type BenchSuite } from './lib.js'
 
@@ -195,7 +196,7 @@ export const fanoutBench: BenchSuite = {
     const sizes = quick ? [200, 500] : [1_000, 5_000]
     const writes = quick ? 8 : 30
     const warmup = 3
-    const rows: BenchRow[] = []
+    const rows: BenchRow[] = await feedRows(quick)
     for (const n of sizes) {
       // Baseline first, then livecrud, each with a fresh set of clients and processes.
       const base = await measureBroadcast(n, writes, warmup)
