@@ -109,6 +109,12 @@ function measureWholeCopy(size: number, events: number): number[] {
 }
 
 const US = 1000
+const ROUNDS = 3
+
+/** A full GC between measurements when the runner exposes it (bench/index.ts runs with --expose-gc). */
+function collect(): void {
+  ;(globalThis as { gc?: () => void }).gc?.()
+}
 
 export const storeBench: BenchSuite = {
   name: 'store',
@@ -117,14 +123,25 @@ export const storeBench: BenchSuite = {
     const rows: BenchRow[] = []
     const perSize = new Map<number, number>()
     const mapPerSize = new Map<number, number>()
+    const samples = new Map<number, { store: number[]; map: number[] }>()
+    for (const size of SIZES) samples.set(size, { store: [], map: [] })
+    // Rounds over all sizes, store and baseline alternating: load from other processes then shifts
+    // every contender alike instead of one size.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const size of SIZES) {
+        const s = samples.get(size)!
+        collect()
+        s.store.push(...measureStore(size, events).map((ms) => ms * US))
+        collect()
+        s.map.push(...measureMap(size, events).map((ms) => ms * US))
+      }
+    }
     for (const size of SIZES) {
-      // Alternate store and baseline so both see the same machine state.
-      const store = measureStore(size, events).map((ms) => ms * US)
-      const map = measureMap(size, events).map((ms) => ms * US)
+      const { store, map } = samples.get(size)!
       const value = median(store)
       perSize.set(size, value)
       mapPerSize.set(size, median(map))
-      const label = size >= 1000 ? `${size / 1000}k` : String(size)
+      const label = `${size / 1000}k`
       rows.push({
         name: `store: CHANGED event (replace one field), ${label} items`,
         value,
@@ -133,7 +150,7 @@ export const storeBench: BenchSuite = {
         extra: {
           p95: quantile(store, 0.95),
           'baseline p95': quantile(map, 0.95),
-          events,
+          events: events * ROUNDS,
           'timed in groups of': GROUP,
         },
       })

@@ -30,9 +30,18 @@ export class Batcher {
     try {
       return fn()
     } finally {
-      this.#depth--
-      if (this.#depth === 0) this.#flush()
+      this.end()
     }
+  }
+
+  /** `begin()` … `end()` is `batch` without a closure, for hot paths; always pair them (try/finally). */
+  begin(): void {
+    this.#depth++
+  }
+
+  end(): void {
+    this.#depth--
+    if (this.#depth === 0) this.#flush()
   }
 
   /** Schedules `target.flush()` for the end of the current (or next) outermost batch. */
@@ -52,8 +61,8 @@ export class Batcher {
           )
           break
         }
-        const targets = [...this.#dirty]
-        this.#dirty.clear()
+        const targets = this.#dirty
+        this.#dirty = new Set()
         for (const target of targets) {
           try {
             target.flush()

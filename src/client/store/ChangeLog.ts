@@ -4,6 +4,8 @@ import type { ItemState, StoreChange } from '../types.js'
 import type { ItemEntry } from './ItemEntry.js'
 import type { ReplayFailure } from './replayPending.js'
 
+const NONE: readonly never[] = Object.freeze([])
+
 /** An entry as it was when the batch first touched it. */
 interface Touched {
   entry: ItemEntry
@@ -25,6 +27,8 @@ export class ChangeLog {
   #touched = new Map<Id, Touched>()
   #stale: Id[] = []
   #failures: ReplayFailure[] = []
+  /** Reused: only read by the flush that asked for it. */
+  #states: Id[] = []
 
   /** Call before a transition mutates `entry`. */
   touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
@@ -55,9 +59,15 @@ export class ChangeLog {
   }
 
   /** Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures. */
-  take(): { changes: StoreChange[]; states: Id[]; stale: Id[]; failures: ReplayFailure[] } {
+  take(): {
+    changes: StoreChange[]
+    states: readonly Id[]
+    stale: readonly Id[]
+    failures: readonly ReplayFailure[]
+  } {
     const changes: StoreChange[] = []
-    const states: Id[] = []
+    const states = this.#states
+    states.length = 0
     for (const [id, t] of this.#touched) {
       const { entry } = t
       if (
@@ -74,10 +84,11 @@ export class ChangeLog {
       if (t.seq !== undefined) change.seq = t.seq
       changes.push(change)
     }
-    const out = { changes, states, stale: [...new Set(this.#stale)], failures: this.#failures }
-    this.#touched = new Map()
-    this.#stale = []
-    this.#failures = []
-    return out
+    const stale = this.#stale.length === 0 ? NONE : [...new Set(this.#stale)]
+    const failures = this.#failures.length === 0 ? NONE : this.#failures
+    this.#touched.clear()
+    if (this.#stale.length > 0) this.#stale = []
+    if (this.#failures.length > 0) this.#failures = []
+    return { changes, states, stale, failures }
   }
 }

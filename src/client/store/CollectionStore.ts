@@ -91,13 +91,14 @@ export class CollectionStore<T extends Item = Item> {
   // ---- transitions -------------------------------------------------------------------------
 
   dispatch(action: StoreAction): void {
-    this.#batcher.batch(() => {
-      try {
-        this.#reduce(action)
-      } catch (error) {
-        this.#onError(error)
-      }
-    })
+    this.#batcher.begin()
+    try {
+      this.#reduce(action)
+    } catch (error) {
+      this.#onError(error)
+    } finally {
+      this.#batcher.end()
+    }
   }
 
   batch<R>(fn: () => R): R {
@@ -125,9 +126,8 @@ export class CollectionStore<T extends Item = Item> {
           throw new TypeError(`${this.name}: CHANGED without an id or version`)
         }
         const entry = this.#entry(id)
-        const result = serverChanged(entry, ops, meta.version, meta.mutationId)
-        if (result.error) this.#onError(result.error)
-        return this.#commit(entry, result.update, 'server', meta.seq)
+        const update = serverChanged(entry, ops, meta.version, meta.mutationId, this.#onError)
+        return this.#commit(entry, update, 'server', meta.seq)
       }
       case 'server/removed': {
         const { id, meta } = action

@@ -77,13 +77,13 @@ export class ItemEntry {
 
   /** Built on first read, then the same object until one of its fields changes. */
   get state(): ItemState {
-    return (this.#state ??= {
+    return (this.#state ??= Object.freeze({
       data: this.visible,
       version: this.version,
       hasPendingWrites: this.pending.length > 0,
       error: this.error,
       status: this.status,
-    })
+    }))
   }
 
   get server(): ServerLayer {

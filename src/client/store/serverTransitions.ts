@@ -74,21 +74,21 @@ export function serverChanged(
   entry: ItemEntry,
   ops: readonly Operation[],
   version: number,
-  mutationId?: string,
-): { update: EntryUpdate; error?: Error } {
+  mutationId: string | undefined,
+  onError: (error: Error) => void,
+): EntryUpdate {
   const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
-  if (version <= entry.version) return { update }
-  const markStale = (error?: Error) => {
-    update.staleVersion = Math.max(entry.staleVersion, version)
-    return { update, error }
+  if (version <= entry.version) return update
+  if (entry.item !== undefined && !entry.deleted && entry.version === version - 1) {
+    const result = applyItemOps(entry.item, ops, entry.id, version)
+    if (result.ok) {
+      update.server = { item: result.item, version, deleted: false }
+      return update
+    }
+    onError(result.error)
   }
-  if (entry.item === undefined || entry.deleted || entry.version !== version - 1) {
-    return markStale()
-  }
-  const result = applyItemOps(entry.item, ops, entry.id, version)
-  if (!result.ok) return markStale(result.error)
-  update.server = { item: result.item, version, deleted: false }
-  return { update }
+  update.staleVersion = Math.max(entry.staleVersion, version)
+  return update
 }
 
 /**
