@@ -12,6 +12,7 @@ import type {
 } from '../protocol/index.js'
 import { CollectionHandle } from './CollectionHandle.js'
 import { ConflictError, ServerError } from './errors.js'
+import { liveListsOf } from './liveList/index.js'
 import type { LiveQueryContext } from './LiveQueryContext.js'
 import { randomId } from './randomId.js'
 import type { LocalMutation } from './store/actions.js'
@@ -61,6 +62,7 @@ export class ClientCore implements LivecrudClient {
   private readonly handles = new Map<string, CollectionHandle<any>>()
   private readonly eventListeners = new Set<(event: ChangeEvent) => void>()
   private readonly contexts = new Map<string, LiveQueryContext<any>>()
+  private readonly queried = new Set<string>()
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
@@ -226,6 +228,17 @@ export class ClientCore implements LivecrudClient {
 
   close(): void {
     this.subscriptions.close()
+    // Only collections that made live queries have live lists to stop.
+    for (const collection of this.queried) {
+      try {
+        liveListsOf(this.liveQueryContext(collection)).dispose()
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+    this.queried.clear()
     this.writes.close()
     this.transport.close()
     this.eventListeners.clear()
@@ -255,7 +268,9 @@ export class ClientCore implements LivecrudClient {
     }
   }
 
-  liveQueryContext<T extends Item>(collection: string): LiveQueryContext<T> {
+  /** The context live queries of `collection` run on; `forQuery` marks it for disposal on close. */
+  liveQueryContext<T extends Item>(collection: string, forQuery = false): LiveQueryContext<T> {
+    if (forQuery) this.queried.add(collection)
     let context = this.contexts.get(collection)
     if (!context) {
       context = {

@@ -68,7 +68,7 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
   }
 
   query(query: ListQuery = {}): LiveQuery<T> {
-    this.context ??= this.core.liveQueryContext<T>(this.name)
+    this.context ??= this.core.liveQueryContext<T>(this.name, true)
     return createLiveQuery<T>(this.context, query)
   }
 }

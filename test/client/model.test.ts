@@ -208,7 +208,7 @@ describe('client model against an in-memory fake server', () => {
     try {
       await fc.assert(fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 60 }), run), {
         seed,
-        numRuns: Number(process.env.FC_RUNS ?? 150),
+        numRuns: Number(process.env.FC_RUNS ?? 200),
       })
     } catch (error) {
       console.error(`model test failed: rerun with FC_SEED=${seed}`)
