@@ -530,4 +530,29 @@ describe('createClient over a mocked socket.io server', () => {
     await expect(p).rejects.toMatchObject({ code: 'INTERNAL' })
     expect(client.collection('todos').peek('m')).toBeUndefined()
   })
+
+  it('applies events version-gated: stale, resurrecting and duplicate events change nothing', async () => {
+    const { mock, client } = setup()
+    mock.on('SUBSCRIBE', () => [null, { seq: 0 }])
+    const todos = client.collection('todos')
+    const versions: number[] = []
+    todos.subscribeItem('v', () => versions.push(todos.getItemState('v').version))
+    await until(() => client.getSeq('todos') === 0)
+    let seq = 0
+    const meta = (version: number) => ({ seq: ++seq, prevSeq: seq - 1, version })
+    const c = mock.current
+    c.emit('ADDED', 'todos', item('v', 4, { t: 'a' }), meta(4))
+    c.emit('ADDED', 'todos', item('v', 4, { t: 'a' }), meta(4)) // duplicate ADDED
+    c.emit('CHANGED', 'todos', 'v', [{ op: 'replace', path: '/t', value: 'b' }], meta(5))
+    c.emit('CHANGED', 'todos', 'v', [{ op: 'replace', path: '/t', value: 'old' }], meta(4))
+    await until(() => client.getSeq('todos') === 4)
+    expect(todos.peek('v')).toEqual(item('v', 5, { t: 'b' }))
+    c.emit('REMOVED', 'todos', 'v', meta(6))
+    c.emit('REMOVED', 'todos', 'v', meta(6)) // duplicate REMOVED
+    c.emit('CHANGED', 'todos', 'v', [{ op: 'replace', path: '/t', value: 'zombie' }], meta(5))
+    await until(() => client.getSeq('todos') === 7)
+    expect(todos.peek('v')).toBeUndefined()
+    expect(todos.getItemState('v')).toMatchObject({ status: 'deleted', version: 6 })
+    expect(versions).toEqual([...versions].sort((a, b) => a - b))
+  })
 })
