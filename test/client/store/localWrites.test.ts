@@ -209,4 +209,39 @@ describe('CollectionStore: local writes', () => {
     expect(onError).toHaveBeenCalledTimes(1)
     expect(store.peek('a')).toEqual(todo(1, { done: true }))
   })
+
+  it('an ack without meta still settles: item results by their _version, DELETE at the known version', () => {
+    const store = storeWith(1)
+    store.dispatch(patch('m1', 'a', [set('done', true)]))
+    store.dispatch(ack('m1', todo(2, { done: true })))
+    expect(store.getItemState('a')).toMatchObject({ version: 2, hasPendingWrites: false })
+    store.dispatch({ type: 'local/write', mutation: { kind: 'DELETE', mutationId: 'd', id: 'a' } })
+    store.dispatch(ack('d', true))
+    expect(store.getItemState('a')).toMatchObject({ status: 'deleted', version: 2 })
+    // The REMOVED that follows moves the tombstone to its real version.
+    store.dispatch(removed('a', 3, { mutationId: 'd' }))
+    expect(store.getItemState('a').version).toBe(3)
+  })
+
+  it('an ack whose item carries another id confirms the write and adopts the item under its id', () => {
+    const store = new CollectionStore()
+    store.dispatch({
+      type: 'local/write',
+      mutation: { kind: 'POST', mutationId: 'm1', id: 'tmp', item: { title: 'x' } },
+    })
+    store.dispatch(ack('m1', { id: 'srv-1', _version: 1, title: 'x' }, 1))
+    expect(store.peek('tmp')).toBeUndefined()
+    expect(store.peek('srv-1')).toEqual({ id: 'srv-1', _version: 1, title: 'x' })
+    expect(store.getPendingMutations()).toEqual([])
+  })
+
+  it('getPendingMutations keeps its identity while unchanged; item states are frozen', () => {
+    const store = storeWith(1)
+    store.dispatch(patch('m1', 'a', [set('done', true)]))
+    const list = store.getPendingMutations()
+    store.dispatch(changed('a', 2, [set('title', 'x')]))
+    expect(store.getPendingMutations()).toBe(list)
+    expect(Object.isFrozen(list[0])).toBe(true)
+    expect(Object.isFrozen(store.getItemState('a'))).toBe(true)
+  })
 })

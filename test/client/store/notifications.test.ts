@@ -172,4 +172,15 @@ describe('CollectionStore: notifications', () => {
     expect([...store.ids()]).toEqual(['a', 'b'])
     expect(store.size).toBe(2)
   })
+
+  it('a listener that keeps dispatching is stopped and reported, not looped forever', () => {
+    const onError = vi.fn()
+    const batcher = new Batcher(onError)
+    const store = new CollectionStore({ batcher, onError })
+    let v = 1
+    store.subscribe(() => store.dispatch(changed('a', ++v, [set('n', v)])))
+    store.dispatch(added(item('a')))
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(v).toBeLessThan(200)
+  })
 })
