@@ -8,6 +8,7 @@ import type { Transport } from './Transport.js'
 const REFETCH_CHUNK = 100
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5000
+const PERMANENT = new Set(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'])
 
 interface CollectionSync {
   name: string
@@ -194,6 +195,7 @@ export class SubscriptionManager {
 
   private async runJoin(s: CollectionSync, since: number | undefined, refetch: boolean) {
     let ok = false
+    let retry = true
     try {
       const { result } = await this.transport.request<SubscribeResult>('SUBSCRIBE', [
         s.name,
@@ -224,8 +226,10 @@ export class SubscriptionManager {
       s.lastSeq = result.seq
       if (reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) safe(l)
       ok = true
-    } catch {
+    } catch (error) {
       ok = false
+      // A refusal will not change by asking again; the next reconnect (new credentials) tries again.
+      retry = !(error instanceof ServerError && PERMANENT.has(error.code))
     } finally {
       s.busy = false
     }
@@ -235,7 +239,7 @@ export class SubscriptionManager {
       s.joined = false
       s.buffer = []
       s.covered.clear()
-      this.scheduleRetry(s)
+      if (retry) this.scheduleRetry(s)
       return
     }
     const buffered = s.buffer

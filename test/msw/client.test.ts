@@ -555,4 +555,20 @@ describe('createClient over a mocked socket.io server', () => {
     expect(todos.getItemState('v')).toMatchObject({ status: 'deleted', version: 6 })
     expect(versions).toEqual([...versions].sort((a, b) => a - b))
   })
+
+  it('retries a SUBSCRIBE that timed out, but not one the server refused', async () => {
+    const { mock, client } = setup({ timeout: 50 })
+    let answered = 0
+    mock.on('SUBSCRIBE', ([collection]) => {
+      if (collection === 'secret') return [{ code: 'FORBIDDEN', message: 'no' }]
+      return answered++ === 0 ? NO_ACK : [null, { seq: 9 }]
+    })
+    client.collection('secret').subscribe(() => {})
+    client.collection('slow').subscribe(() => {})
+    await until(() => client.getSeq('slow') === 9)
+    await delay(300)
+    const subs = mock.requests('SUBSCRIBE').map((r) => r[0])
+    expect(subs.filter((c) => c === 'secret')).toHaveLength(1)
+    expect(subs.filter((c) => c === 'slow')).toHaveLength(2)
+  })
 })
