@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import type { PGlite } from '@electric-sql/pglite'
 import {
   LivecrudError,
@@ -144,6 +145,8 @@ export class PostgresStore implements Store {
     let owns = false
     if (typeof source === 'string') {
       const { PGlite } = await import('@electric-sql/pglite')
+      // PGlite creates only the last path segment; `pglite:./.data/pglite` must work on a fresh checkout.
+      if (source !== 'memory://') await mkdir(source, { recursive: true })
       db = await PGlite.create(source === 'memory://' ? undefined : source)
       owns = true
     } else db = source
