@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
-import { E2E_ORIGIN } from './ports.js'
+import { ALLOW_E2E_ORIGINS } from './ports.js'
 
 /** A reference server run as a child process the test controls: start, stop, restart. */
 export class ServerProcess {
@@ -25,7 +25,7 @@ export class ServerProcess {
     if (this.child) throw new Error('already started')
     if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use`)
     const args = ['--import', 'tsx', 'src/server/cli.ts', '--port', String(this.port)]
-    args.push('--host', '127.0.0.1', '--db', this.db, '--allow-origin', E2E_ORIGIN)
+    args.push('--host', '127.0.0.1', '--db', this.db, ...ALLOW_E2E_ORIGINS)
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -1,6 +1,7 @@
 import { createTask, titles, waitIdle } from './board.js'
 import { expect, test } from './fixtures.js'
 
+// On the dev server: React's development build reports misuse (keys, effects) as console errors.
 test('two panes on one page; devtools latency, drop, seq and event log', async ({ openClient }) => {
   const { panes, page } = await openClient({
     name: 'two-panes',

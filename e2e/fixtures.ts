@@ -5,12 +5,15 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test'
+import { E2E_DEV_PORT } from './ports.js'
 
 export interface OpenClientOptions {
   /** Server URL for this page (`?server=`); default: the e2e server the config starts. */
   server?: string
   /** Name used in screenshots. */
   name?: string
+  /** Load the page from the Vite dev server (React's development build) instead of the build. */
+  dev?: boolean
   /** Client panes on the page (default 1; the playground's own default is 2). */
   panes?: number
   /** Tests that cut the network on purpose: the browser's own connection errors are expected. */
@@ -63,7 +66,8 @@ export const test = base.extend<Fixtures>({
       const params = new URLSearchParams({ panes: String(count), collection })
       if (count === 1) params.set('name', name)
       if (options.server) params.set('server', options.server)
-      await page.goto(`/?${params}`)
+      const origin = options.dev ? `http://127.0.0.1:${E2E_DEV_PORT}` : ''
+      await page.goto(`${origin}/?${params}`)
       const panes = Array.from({ length: count }, (_, i) => page.getByTestId(`pane-${i}`))
       for (const pane of panes) await expect(pane.getByTestId('conn-state')).toHaveText('connected')
       const client = { context, page, pane: panes[0]!, panes }

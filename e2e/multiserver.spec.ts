@@ -1,23 +1,18 @@
-import pg from 'pg'
 import { createTask, rename, row, setSort, titles, waitIdle } from './board.js'
 import { expect, test } from './fixtures.js'
+import { dbUrl, dropSchema, uniqueSchema } from './postgres.js'
 import { ServerProcess } from './ServerProcess.js'
 
-const base = process.env.E2E_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test'
-const schema = `e2e_multi_${process.pid}_${Date.now().toString(36)}`
-const dbUrl = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`
-const one = new ServerProcess(3103, dbUrl)
-const two = new ServerProcess(3104, dbUrl)
+const schema = uniqueSchema('e2e_multi')
+const one = new ServerProcess(3103, dbUrl(schema))
+const two = new ServerProcess(3104, dbUrl(schema))
 
 test.beforeAll(async () => {
   await Promise.all([one.start(), two.start()])
 })
 test.afterAll(async () => {
   await Promise.all([one.stop(), two.stop()])
-  const client = new pg.Client({ connectionString: base })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-  await client.end()
+  await dropSchema(schema)
 })
 
 test('two server processes on PostgreSQL: each client sees the other server’s writes', async ({

@@ -1,19 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createTask, setSort, titles, waitIdle } from './board.js'
 import { expect, test } from './fixtures.js'
+import { dbUrl, dropSchema, uniqueSchema } from './postgres.js'
 import { ServerProcess } from './ServerProcess.js'
 
-const dataDir = mkdtempSync(join(tmpdir(), 'livecrud-e2e-'))
-const server = new ServerProcess(3102, `pglite:${dataDir}`)
+// PostgreSQL by default: a fresh PGlite data directory costs 2–12 s of initdb on a busy 2-core machine,
+// and what is under test is the page's recovery, not the store. E2E_RESTART_DB=pglite:/tmp/dir (or any
+// --db URL that keeps data across restarts) runs the same test on another store.
+const schema = uniqueSchema('e2e_restart')
+const server = new ServerProcess(3102, process.env.E2E_RESTART_DB ?? dbUrl(schema))
 
 test.beforeAll(async () => {
   await server.start()
 })
 test.afterAll(async () => {
   await server.stop()
-  rmSync(dataDir, { recursive: true, force: true })
+  if (!process.env.E2E_RESTART_DB) await dropSchema(schema)
 })
 
 test('the server restarts mid-session: the page recovers without a reload', async ({
