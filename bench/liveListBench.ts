@@ -9,7 +9,7 @@ import {
   inArray,
   localOnlyCollectionOptions,
 } from '@tanstack/db'
-import { SortedView } from '../src/client/liveList/index.js'
+import { createLocalLiveQuery, SortedView } from '../src/client/liveList/index.js'
 import { CollectionStore } from '../src/client/store/index.js'
 import type { Item } from '../src/protocol/index.js'
 import { median, quantile, type BenchRow, type BenchSuite } from './lib.js'
@@ -233,16 +233,13 @@ export const liveListBench: BenchSuite = {
     })
 
     // livecrud: the full client path — a server CHANGED event into the CollectionStore, its batch
-    // notification, the view's update, and reading the first page of the updated list.
+    // notification, the live query's view update, and the new snapshot (first page of 50) read back.
     const store = loadStore(data)
-    const live = new SortedView({ sort: SORT, filters: FILTERS })
-    live.build(store.values())
-    store.subscribe((cs) => {
-      for (const c of cs) live.apply(c.id, c.before, c.after)
-    })
+    const live = createLocalLiveQuery(store, { sort: SORT, filters: FILTERS, pageSize: 50 })
+    const off = live.subscribe(() => {})
     let seq = 0
     const versions = new Map<string, number>()
-    let firstPage: Item[] = []
+    let pageLength = 0
     const fullSamples = timeEach(count, (i) => {
       const c = changes[i]!
       const version = (versions.get(c.id) ?? 1) + 1
@@ -257,9 +254,10 @@ export const liveListBench: BenchSuite = {
         ],
         meta: { seq, prevSeq: seq - 1, version },
       })
-      firstPage = live.page(1, 50)
+      pageLength = live.getSnapshot().ids.length
     })
-    if (firstPage.length !== 50) throw new Error('the live view lost its first page')
+    off()
+    if (pageLength !== 50) throw new Error('the live view lost its first page')
 
     // TanStack DB.
     const tdbData = tdbN === N ? data : data.slice(0, tdbN)
@@ -294,8 +292,12 @@ export const liveListBench: BenchSuite = {
         'TanStack DB p95 µs': f3(quantile(tdbSamples, 0.95) * US),
         'TanStack DB / livecrud full path': f3(tdbMed / fullMed),
       },
-      target: '≤ 2× baseline; ≥ 10× faster than TanStack DB',
-      met: fullMed <= 2 * baseMed && tdbMed >= 10 * fullMed,
+      target:
+        tdbN < N
+          ? '≤ 2× baseline (quick: TanStack DB on 10k items, ≥ 10× checked in full runs)'
+          : '≤ 2× baseline; ≥ 10× faster than TanStack DB',
+      // Quick mode times TanStack DB on fewer items (its 100k build takes 10+ s): only the baseline counts.
+      met: fullMed <= 2 * baseMed && (tdbN < N || tdbMed >= 10 * fullMed),
     })
 
     // ---- (c) memory ----------------------------------------------------------------------------

@@ -9,5 +9,6 @@ export {
 export { LiveList, type ListStore, type ListView } from './LiveList.js'
 export { PageWindow } from './PageWindow.js'
 export { SortedView } from './SortedView.js'
+export { createLocalLiveQuery, type LocalViewStore } from './createLocalLiveQuery.js'
 export { SortedRun, type Comparator } from './SortedRun.js'
 export { compileViewComparator, compileGetter } from './compileViewComparator.js'

@@ -6,6 +6,7 @@ import {
   createLiveQuery,
   liveListsOf,
   type LiveListContext,
+  type LiveListOptions,
 } from '../../../src/client/liveList/index.js'
 import type { LiveQuery } from '../../../src/client/types.js'
 
@@ -78,6 +79,10 @@ export class Harness {
     },
     getSeq: () => this.lastSent,
     liveListOptions: { refetchThrottle: 0, retryDelay: () => 1 },
+  }
+
+  constructor(options: LiveListOptions = {}) {
+    this.context.liveListOptions = { ...this.context.liveListOptions, ...options }
   }
 
   query(q: ListQuery): LiveQuery {
