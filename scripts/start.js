@@ -82,12 +82,14 @@ async function shutdown(code) {
 }
 
 async function main() {
-  if (await portOpen(serverPort)) {
-    console.error(
-      `[start] port ${serverPort} is already in use: stop the other process or set PORT.`,
-    )
-    process.exit(1)
-  }
+  const ports = { PORT: serverPort, VITE_PORT: vitePort }
+  for (const [variable, port] of Object.entries(ports))
+    if (await portOpen(port)) {
+      console.error(
+        `[start] port ${port} is already in use: stop the other process or set ${variable}.`,
+      )
+      process.exit(1)
+    }
   // PGlite creates its data directory but not the parents.
   if (preferredDb.startsWith('pglite:./.data/'))
     mkdirSync(new URL('../.data', import.meta.url), { recursive: true })
