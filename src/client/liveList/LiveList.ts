@@ -84,8 +84,9 @@ export class LiveList<T extends Item = Item> {
       if (this.window.apply(c.id, c.before, c.after)) touched = true
     }
     if (touched) {
-      this.notify()
+      // Ask first, so listeners already read isFetching = true.
       if (!this.window.isExact()) this.onInexact()
+      this.notify()
     }
   }
 

@@ -14,6 +14,14 @@ export function liveListsOf<T extends Item>(context: LiveListContext<T>): LiveLi
   return m as unknown as LiveLists<T>
 }
 
+/** Stops the live lists of a context (call on client close); their QueryClient too when they made it. */
+export function disposeLiveLists(context: LiveListContext): void {
+  const m = managers.get(context)
+  if (!m) return
+  managers.delete(context)
+  m.dispose()
+}
+
 /** Refetches every observed live list of the context's collection (after a reset or resync). */
 export function refetchLiveLists(context: LiveListContext): Promise<void> {
   return managers.get(context)?.refetchAll() ?? Promise.resolve()

@@ -1,4 +1,9 @@
-export { createLiveQuery, liveListsOf, refetchLiveLists } from './createLiveQuery.js'
+export {
+  createLiveQuery,
+  disposeLiveLists,
+  liveListsOf,
+  refetchLiveLists,
+} from './createLiveQuery.js'
 export {
   LiveLists,
   isNetworkError,
