@@ -25,7 +25,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
  * The rules under test:
- * - `todos`: tenant-scoped (admin sees all); members write only their tenant; viewers only read;
+ * - `todos` (and `todos*`): tenant-scoped (admin sees all); members write only their tenant; viewers only read;
  *   `internalNote` is visible to admins only; `secretHash` is a server field nobody ever gets.
  * - `public`: everyone reads, only admins write.
  * - `secrets`: admins only.
@@ -41,13 +41,13 @@ export function securityOptions(revoked: Set<string> = new Set()): ServerOptions
       return USERS[token] ?? null
     },
     readScope: (user, collection) =>
-      collection === 'todos' && user.role !== 'admin' ? { tenant: user.tenant } : null,
+      collection.startsWith('todos') && user.role !== 'admin' ? { tenant: user.tenant } : null,
     authorize: ({ user, action, collection, item }: AuthorizeContext<TestUser>) => {
       if (user.role === 'admin') return true
       if (collection === 'secrets') return false
       if (!WRITES.has(action)) return true
       if (user.role === 'viewer' || collection === 'public') return false
-      if (collection === 'todos' && item && (item as Item).tenant !== user.tenant) return false
+      if (collection.startsWith('todos') && item && (item as Item).tenant !== user.tenant) return false
       return true
     },
     redact: (user, _collection, item) => {
