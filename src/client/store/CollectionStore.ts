@@ -4,31 +4,11 @@ import type { ItemState, StoreChange } from '../types.js'
 import type { LocalMutation, StoreAction } from './actions.js'
 import { Batcher } from './Batcher.js'
 import { ChangeLog } from './ChangeLog.js'
-import {
-  ItemEntry,
-  UNKNOWN_STATE,
-  type EntryUpdate,
-  type PendingEntry,
-  type ServerLayer,
-} from './ItemEntry.js'
-import { ListenerSet } from './ListenerSet.js'
-import {
-  ackWrite,
-  addPending,
-  conflictWrite,
-  rejectWrite,
-  toStoredMutation,
-} from './localTransitions.js'
+import { ItemEntry, UNKNOWN_STATE, type EntryUpdate, type ServerLayer } from './ItemEntry.js'
+import { MutationIndex } from './MutationIndex.js'
 import type { ReplayFailure } from './replayPending.js'
-import {
-  isItem,
-  isVersion,
-  serverAbsent,
-  serverChanged,
-  serverItem,
-  serverMissing,
-  serverRemoved,
-} from './serverTransitions.js'
+import { reduceAction, type ReduceTarget } from './reduceAction.js'
+import { Subscriptions } from './Subscriptions.js'
 
 export interface CollectionStoreOptions {
   /** Collection name (for messages). */
@@ -41,7 +21,10 @@ export interface CollectionStoreOptions {
   onReplayFailure?: (failure: ReplayFailure) => void
 }
 
-/** The zustand state: entries live in one Map replaced item by item; `rev` bumps once per batch. */
+/**
+ * The zustand state. Entries live in one Map and change one at a time, in place (never a copy of the
+ * collection); `rev` bumps once per notified batch. Read items through the store's methods.
+ */
 export interface CollectionStoreState {
   entries: Map<Id, ItemEntry>
   rev: number
@@ -57,20 +40,15 @@ export class CollectionStore<T extends Item = Item> {
   readonly name: string
   readonly #api: StoreApi<CollectionStoreState>
   readonly #entries = new Map<Id, ItemEntry>()
-  /** mutationId → item id, in write order. */
-  readonly #mutations = new Map<string, Id>()
-  #pendingList: readonly LocalMutation[] | undefined
+  readonly #mutations = new MutationIndex()
   readonly #stale = new Set<Id>()
   #size = 0
   readonly #batcher: Batcher
   readonly #onError: (error: unknown) => void
   readonly #onReplayFailure: ((failure: ReplayFailure) => void) | undefined
   readonly #log = new ChangeLog()
-  readonly #listeners: ListenerSet<[StoreChange<T>[]]>
-  readonly #itemListeners = new Map<Id, ListenerSet<[]>>()
-  readonly #needsFetch: ListenerSet<[Id[]]>
-  readonly #observedListeners: ListenerSet<[boolean]>
-  #observers = 0
+  readonly #subscriptions: Subscriptions<T>
+  readonly #target: ReduceTarget
 
   constructor(options: CollectionStoreOptions = {}) {
     this.name = options.name ?? 'collection'
@@ -78,9 +56,20 @@ export class CollectionStore<T extends Item = Item> {
     this.#onReplayFailure = options.onReplayFailure
     this.#batcher = options.batcher ?? new Batcher(this.#onError)
     this.#api = createStore<CollectionStoreState>()(() => ({ entries: this.#entries, rev: 0 }))
-    this.#listeners = new ListenerSet(this.#onError, (delta) => this.#observe(delta))
-    this.#needsFetch = new ListenerSet(this.#onError)
-    this.#observedListeners = new ListenerSet(this.#onError)
+    this.#subscriptions = new Subscriptions<T>(this.#onError)
+    this.#target = {
+      name: this.name,
+      entry: (id) => this.#entries.get(id) ?? new ItemEntry(id),
+      pendingEntry: (mutationId) => {
+        const id = this.#mutations.itemOf(mutationId)
+        return id === undefined ? undefined : this.#entries.get(id)
+      },
+      hasMutation: (mutationId) => this.#mutations.has(mutationId),
+      commit: (entry, update, cause, seq) => this.#commit(entry, update, cause, seq),
+      isStale: (id) => this.#stale.has(id),
+      markStale: (id) => this.#log.markStale(id),
+      onError: this.#onError,
+    }
   }
 
   /** The underlying zustand store (for devtools): `rev` bumps once per notified batch. */
@@ -93,7 +82,7 @@ export class CollectionStore<T extends Item = Item> {
   dispatch(action: StoreAction): void {
     this.#batcher.begin()
     try {
-      this.#reduce(action)
+      reduceAction(this.#target, action)
     } catch (error) {
       this.#onError(error)
     } finally {
@@ -105,138 +94,6 @@ export class CollectionStore<T extends Item = Item> {
     return this.#batcher.batch(fn)
   }
 
-  #reduce(action: StoreAction): void {
-    if (typeof action !== 'object' || action === null) throw new TypeError('invalid store action')
-    switch (action.type) {
-      case 'server/added': {
-        const { item, meta } = action
-        if (!isItem(item)) throw new TypeError(`${this.name}: ADDED without a valid item`)
-        const version = isVersion(meta?.version) ? meta.version : item._version
-        const entry = this.#entry(item.id)
-        return this.#commit(
-          entry,
-          serverItem(entry, item, version, meta?.mutationId),
-          'server',
-          meta?.seq,
-        )
-      }
-      case 'server/changed': {
-        const { id, ops, meta } = action
-        if (typeof id !== 'string' || !isVersion(meta?.version)) {
-          throw new TypeError(`${this.name}: CHANGED without an id or version`)
-        }
-        const entry = this.#entry(id)
-        const update = serverChanged(entry, ops, meta.version, meta.mutationId, this.#onError)
-        return this.#commit(entry, update, 'server', meta.seq)
-      }
-      case 'server/removed': {
-        const { id, meta } = action
-        if (typeof id !== 'string' || !isVersion(meta?.version)) {
-          throw new TypeError(`${this.name}: REMOVED without an id or version`)
-        }
-        const entry = this.#entry(id)
-        return this.#commit(
-          entry,
-          serverRemoved(entry, meta.version, meta.mutationId),
-          'server',
-          meta.seq,
-        )
-      }
-      case 'server/items':
-      case 'server/reset': {
-        const cause = action.type === 'server/reset' ? 'reset' : 'server'
-        for (const item of Array.isArray(action.items) ? action.items : []) {
-          if (!isItem(item)) {
-            this.#onError(new TypeError(`${this.name}: ignored an invalid item`))
-            continue
-          }
-          const entry = this.#entry(item.id)
-          this.#commit(entry, serverItem(entry, item, item._version), cause)
-          // A GET that answered before the event it missed leaves the item stale: fetch again.
-          if (this.#stale.has(item.id)) this.#log.markStale(item.id)
-        }
-        if (action.type === 'server/reset' && Array.isArray(action.absent)) {
-          for (const id of action.absent) {
-            if (typeof id !== 'string') continue
-            const entry = this.#entry(id)
-            this.#commit(entry, serverAbsent(entry), cause)
-          }
-        }
-        return
-      }
-      case 'server/missing': {
-        if (typeof action.id !== 'string')
-          throw new TypeError(`${this.name}: missing without an id`)
-        const entry = this.#entry(action.id)
-        return this.#commit(entry, serverMissing(entry), 'server')
-      }
-      case 'local/write': {
-        const mutation = toStoredMutation(action.mutation)
-        const { id, mutationId } = mutation
-        if (typeof id !== 'string' || id === '' || typeof mutationId !== 'string') {
-          throw new TypeError(`${this.name}: a write needs an id and a mutationId`)
-        }
-        if (this.#mutations.has(mutationId)) {
-          throw new Error(`${this.name}: mutation ${mutationId} is already pending`)
-        }
-        const entry = this.#entry(id)
-        return this.#commit(entry, addPending(entry, mutation), 'optimistic')
-      }
-      case 'local/ack': {
-        const entry = this.#pendingEntry(action.mutationId)
-        if (!entry) return // the echo confirmed it first
-        const { result, meta } = action
-        if (isItem(result) && result.id !== entry.id) {
-          // The server stored it under another id: confirm here, adopt the result under its own id.
-          this.#commit(
-            entry,
-            ackWrite(entry, action.mutationId, false, undefined),
-            'confirm',
-            meta?.seq,
-          )
-          const other = this.#entry(result.id)
-          return this.#commit(
-            other,
-            serverItem(other, result, result._version),
-            'confirm',
-            meta?.seq,
-          )
-        }
-        return this.#commit(
-          entry,
-          ackWrite(entry, action.mutationId, result, meta),
-          'confirm',
-          meta?.seq,
-        )
-      }
-      case 'local/reject': {
-        const entry = this.#pendingEntry(action.mutationId)
-        if (!entry) return
-        return this.#commit(entry, rejectWrite(entry, action.mutationId, action.error), 'rollback')
-      }
-      case 'local/conflict': {
-        const entry = this.#pendingEntry(action.mutationId)
-        if (!entry) return
-        const update = conflictWrite(entry, action.mutationId, action.current, action.error)
-        return this.#commit(entry, update, 'rollback')
-      }
-      default:
-        throw new TypeError(
-          `${this.name}: unknown store action ${String((action as { type?: unknown }).type)}`,
-        )
-    }
-  }
-
-  /** The entry of `id`; a new one is only stored once a transition commits to it. */
-  #entry(id: Id): ItemEntry {
-    return this.#entries.get(id) ?? new ItemEntry(id)
-  }
-
-  #pendingEntry(mutationId: string): ItemEntry | undefined {
-    const id = this.#mutations.get(mutationId)
-    return id === undefined ? undefined : this.#entries.get(id)
-  }
-
   /** Updates one entry (never the collection) and records what listeners must hear. */
   #commit(entry: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
     if (update === null) return
@@ -246,7 +103,7 @@ export class CollectionStore<T extends Item = Item> {
     const wasVisible = entry.visible !== undefined
     const prevStaleVersion = entry.staleVersion
     const failures = entry.apply(update)
-    if (entry.pending !== prevPending) this.#reindex(prevPending, entry)
+    if (entry.pending !== prevPending) this.#mutations.update(prevPending, entry)
     if (entry.visible !== undefined && !wasVisible) this.#size++
     else if (entry.visible === undefined && wasVisible) this.#size--
     if (entry.stale) {
@@ -260,19 +117,6 @@ export class CollectionStore<T extends Item = Item> {
     this.#batcher.mark(this)
   }
 
-  #reindex(prev: readonly PendingEntry[], next: ItemEntry): void {
-    this.#pendingList = undefined
-    for (const { mutation } of prev) {
-      if (!next.pending.some((p) => p.mutation.mutationId === mutation.mutationId)) {
-        this.#mutations.delete(mutation.mutationId)
-      }
-    }
-    for (const { mutation } of next.pending) {
-      if (!this.#mutations.has(mutation.mutationId))
-        this.#mutations.set(mutation.mutationId, next.id)
-    }
-  }
-
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
     const { changes, states, stale, failures } = this.#log.take()
@@ -284,10 +128,8 @@ export class CollectionStore<T extends Item = Item> {
         this.#onError(error)
       }
     }
-    for (const id of states) this.#itemListeners.get(id)?.emit()
-    if (changes.length > 0) this.#listeners.emit(changes as StoreChange<T>[])
-    const needed = stale.filter((id) => this.#stale.has(id))
-    if (needed.length > 0) this.#needsFetch.emit(needed)
+    const needsFetch = stale.filter((id) => this.#stale.has(id))
+    this.#subscriptions.notify(changes as StoreChange<T>[], states, needsFetch)
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -312,13 +154,7 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Pending writes of this collection in write order (the same array while unchanged). */
   getPendingMutations(): readonly LocalMutation[] {
-    if (this.#pendingList) return this.#pendingList
-    const list: LocalMutation[] = []
-    for (const [mutationId, id] of this.#mutations) {
-      const p = this.#entries.get(id)?.pending.find((p) => p.mutation.mutationId === mutationId)
-      if (p) list.push(p.mutation)
-    }
-    return (this.#pendingList = list)
+    return this.#mutations.list(this.#entries)
   }
 
   /** Ids whose newest server state could not be applied: refetch them and dispatch `server/items`. */
@@ -343,41 +179,26 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Called once per batch with the visible changes (ids whose visible value changed). */
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void {
-    return this.#listeners.add(listener)
+    return this.#subscriptions.subscribe(listener)
   }
 
   /** Called after each batch that changed this item's `ItemState`. */
   subscribeItem(id: Id, listener: () => void): () => void {
-    let set = this.#itemListeners.get(id)
-    if (!set) {
-      const created: ListenerSet<[]> = new ListenerSet<[]>(this.#onError, (delta, size) => {
-        if (size === 0 && this.#itemListeners.get(id) === created) this.#itemListeners.delete(id)
-        this.#observe(delta)
-      })
-      set = created
-      this.#itemListeners.set(id, set)
-    }
-    return set.add(listener)
+    return this.#subscriptions.subscribeItem(id, listener)
   }
 
-  /** Called with the ids that became stale in a batch. */
+  /** Called with the ids that became stale in a batch: refetch them, dispatch `server/items`. */
   onNeedsFetch(listener: (ids: Id[]) => void): () => void {
-    return this.#needsFetch.add(listener)
+    return this.#subscriptions.onNeedsFetch(listener)
   }
 
   /** Number of `subscribe` + `subscribeItem` listeners (the client ref-counts SUBSCRIBE on it). */
   get observerCount(): number {
-    return this.#observers
+    return this.#subscriptions.observerCount
   }
 
   /** Called with true when the first observer arrives, false when the last one leaves. */
   onObservedChange(listener: (observed: boolean) => void): () => void {
-    return this.#observedListeners.add(listener)
-  }
-
-  #observe(delta: 1 | -1): void {
-    this.#observers += delta
-    if (this.#observers === 1 && delta === 1) this.#observedListeners.emit(true)
-    else if (this.#observers === 0) this.#observedListeners.emit(false)
+    return this.#subscriptions.onObservedChange(listener)
   }
 }
