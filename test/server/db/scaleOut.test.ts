@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis'
+import pg from 'pg'
 import { io, type Socket } from 'socket.io-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServerProcess, type ServerProcess } from './serverProcess.js'
@@ -38,8 +40,15 @@ interface Seen {
   prevSeq: number
 }
 
-/** Two server processes on one database: a client on A writes, a client on B sees each change once, in order. */
-async function writeOnAReadOnB(db: string) {
+/**
+ * Two server processes on one database: a client on A writes, a client on B sees each change once,
+ * in order. With `disrupt`, 60 more writes follow, and every 20 of them the feed connections of both
+ * processes are killed: B's client still gets every seq once, in order, with an unbroken prevSeq chain.
+ */
+let runs = 0
+async function writeOnAReadOnB(db: string, disrupt?: () => Promise<number>) {
+  // The tests share a schema / prefix: mutation ids must not repeat across them.
+  const run = ++runs
   const servers: ServerProcess[] = []
   const sockets: Socket[] = []
   try {
@@ -66,19 +75,45 @@ async function writeOnAReadOnB(db: string) {
       'POST',
       'todos',
       { id: 'x', title: 'one', big },
-      { mutationId: 'm1' },
+      { mutationId: `${run}-m1` },
     )
-    const [e2] = await request(a, 'PATCH', 'todos', { id: 'x', title: 'two' }, { mutationId: 'm2' })
-    const [e3] = await request(a, 'DELETE', 'todos', 'x', { mutationId: 'm3' })
+    const [e2] = await request(
+      a,
+      'PATCH',
+      'todos',
+      { id: 'x', title: 'two' },
+      { mutationId: `${run}-m2` },
+    )
+    const [e3] = await request(a, 'DELETE', 'todos', 'x', { mutationId: `${run}-m3` })
     expect([e1, e2, e3]).toEqual([null, null, null])
 
     await waitFor(() => seen.length >= 3, 10_000)
-    await new Promise((r) => setTimeout(r, 300)) // a duplicate would arrive by now
-    expect(seen).toEqual([
-      { type: 'ADDED', id: 'x', seq: start + 1, prevSeq: start },
-      { type: 'CHANGED', id: 'x', seq: start + 2, prevSeq: start + 1 },
-      { type: 'REMOVED', id: 'x', seq: start + 3, prevSeq: start + 2 },
-    ])
+    if (!disrupt) {
+      await new Promise((r) => setTimeout(r, 300)) // a duplicate would arrive by now
+      expect(seen).toEqual([
+        { type: 'ADDED', id: 'x', seq: start + 1, prevSeq: start },
+        { type: 'CHANGED', id: 'x', seq: start + 2, prevSeq: start + 1 },
+        { type: 'REMOVED', id: 'x', seq: start + 3, prevSeq: start + 2 },
+      ])
+      return
+    }
+    let killed = 0
+    for (let i = 1; i <= 60; i++) {
+      if (i % 20 === 0) killed += await disrupt()
+      const [error] = await request(
+        a,
+        'POST',
+        'todos',
+        { id: `y${run}_${i}`, i },
+        { mutationId: `${run}-y${i}` },
+      )
+      expect(error).toBeNull()
+    }
+    expect(killed).toBeGreaterThanOrEqual(3)
+    await waitFor(() => seen.length >= 63, 20_000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 63 }, (_, k) => start + 1 + k))
+    expect(seen.map((e) => e.prevSeq)).toEqual(Array.from({ length: 63 }, (_, k) => start + k))
   } finally {
     for (const s of sockets) s.disconnect()
     await Promise.all(servers.map((s) => s.stop()))
@@ -99,5 +134,37 @@ describe('scale-out: two server processes on one database', { timeout: 60_000 },
   )
   it.runIf(redisUp)('Redis: a write on A reaches B as ADDED, CHANGED, REMOVED once, in order', () =>
     writeOnAReadOnB(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`),
+  )
+  it.runIf(pgUp)('PostgreSQL: pg_terminate_backend on both LISTEN sessions, B misses nothing', () =>
+    writeOnAReadOnB(`${PG_URL}?schema=${schema}`, async () => {
+      const admin = new pg.Client({ connectionString: PG_URL })
+      await admin.connect()
+      try {
+        const r = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
+          [`LISTEN "livecrud_${schema}"`],
+        )
+        return r.rowCount ?? 0
+      } finally {
+        await admin.end()
+      }
+    }),
+  )
+  it.runIf(redisUp)('Redis: CLIENT KILL on both subscribers, B misses nothing', () =>
+    writeOnAReadOnB(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, async () => {
+      const admin = new Redis(REDIS_URL)
+      try {
+        const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+        const ids = list
+          .split('\n')
+          .filter((line) => line.includes(`name=livecrud-sub:${prefix} `))
+          .map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? '')
+          .filter(Boolean)
+        for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id)
+        return ids.length
+      } finally {
+        admin.disconnect()
+      }
+    }),
   )
 })
