@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'socket.io'
-import type { Filters, Id, Item, Operation } from '../protocol/index.js'
+import type { Filters, Id, Item, NormalizedQuery, Operation } from '../protocol/index.js'
 import type { Store } from './stores/Store.js'
 import type { Limits } from './limits.js'
 
@@ -21,6 +21,11 @@ export interface AuthorizeContext<U = unknown> {
   patch?: Operation[]
   /** Writes: the stored item before the write (null when missing). */
   current?: Item | null
+  /**
+   * LIST: the normalized query. Refuse here filters or sort on fields `redact` hides from this user
+   * (counts would reveal them); `serverFields` are refused automatically.
+   */
+  query?: NormalizedQuery
 }
 
 export interface ServerOptions<U = unknown> {

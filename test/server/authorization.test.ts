@@ -191,5 +191,12 @@ describe('per-item authorization (IDOR)', () => {
     )
     const full = (await ok(as.admin!, 'GET', 'todos', a.id)).result
     expect(full).toMatchObject({ title: 'z', internalNote: 'keep me' })
+    // Nor can the hidden field be probed through LIST filters or sort.
+    const probeList = { filters: { internalNote: 'keep me' } }
+    expect((await request(as.alice!, 'LIST', 'todos', probeList)).err?.code).toBe('FORBIDDEN')
+    expect((await request(as.alice!, 'LIST', 'todos', { sort: 'internalNote' })).err?.code).toBe(
+      'FORBIDDEN',
+    )
+    expect((await ok(as.admin!, 'LIST', 'todos', probeList)).result.total).toBe(1)
   })
 })

@@ -42,12 +42,16 @@ export function securityOptions(revoked: Set<string> = new Set()): ServerOptions
     },
     readScope: (user, collection) =>
       collection.startsWith('todos') && user.role !== 'admin' ? { tenant: user.tenant } : null,
-    authorize: ({ user, action, collection, item }: AuthorizeContext<TestUser>) => {
+    authorize: ({ user, action, collection, item, query }: AuthorizeContext<TestUser>) => {
       if (user.role === 'admin') return true
       if (collection === 'secrets') return false
+      // internalNote is redacted for non-admins: no filtering or sorting on it either.
+      const fields = query ? [...Object.keys(query.filters), ...query.sort.map((s) => s.field)] : []
+      if (fields.includes('internalNote')) return false
       if (!WRITES.has(action)) return true
       if (user.role === 'viewer' || collection === 'public') return false
-      if (collection.startsWith('todos') && item && (item as Item).tenant !== user.tenant) return false
+      if (collection.startsWith('todos') && item && (item as Item).tenant !== user.tenant)
+        return false
       return true
     },
     redact: (user, _collection, item) => {

@@ -24,7 +24,7 @@ export const handleList: Handler = async (ctx, [rawCollection, rawQuery]) => {
   for (const s of query.sort) rejectField(s.field)
   const { conn, policy } = ctx
   policy.checkQuery(collection, query)
-  policy.authorize({ user: conn.user, action: 'LIST', collection })
+  policy.authorize({ user: conn.user, action: 'LIST', collection, query })
   const scope = policy.scope(conn.user, collection)
   const page = await ctx.store.list(collection, query, scope ?? undefined)
   const viewer = conn.viewer(collection)
