@@ -100,6 +100,26 @@ describe('createLiveQuery', () => {
     expect(q.getSnapshot().isFetching).toBe(false)
   })
 
+  it('throttles refetches of one page', async () => {
+    h = new Harness({ refetchThrottle: 80 })
+    seed(6)
+    const q = h.query({ sort: 's', pageSize: 2, page: 2 })
+    q.subscribe(() => {})
+    await h.settle()
+    h.serverWrite('POST', 'n0', { s: 0, g: 'in' })
+    h.deliver()
+    await new Promise((r) => setTimeout(r, 10))
+    h.serverWrite('POST', 'n1', { s: 1, g: 'in' })
+    h.deliver()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(h.lists).toBe(1)
+    expect(q.getSnapshot().isFetching).toBe(true)
+    await new Promise((r) => setTimeout(r, 80))
+    await h.settle()
+    expect(h.lists).toBe(2)
+    expect(q.getSnapshot().ids).toEqual(h.expected({ sort: 's', pageSize: 2, page: 2 }).ids)
+  })
+
   it('an emptied page stays empty with the right total', async () => {
     h = new Harness()
     seed(3)

@@ -14,6 +14,7 @@ type Action =
   | { t: 'local'; kind: 'POST' | 'PATCH' | 'DELETE'; id: string; fields: Record<string, unknown> }
   | { t: 'process' }
   | { t: 'deliver' }
+  | { t: 'burst'; n: number }
   | { t: 'refetch'; which: number }
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
@@ -31,6 +32,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.constant({ t: 'process' as const }),
   fc.constant({ t: 'deliver' as const }),
+  fc.record({ t: fc.constant('burst' as const), n: fc.integer({ min: 2, max: 4 }) }),
   fc.record({ t: fc.constant('refetch' as const), which: fc.nat(20) }),
 )
 
@@ -62,6 +64,8 @@ async function runScenario(steps: Action[][]): Promise<void> {
           h.localWrite(a.kind, a.id, a.fields)
         } else if (a.t === 'process') h.processRequest()
         else if (a.t === 'deliver') h.deliver()
+        // Several messages in one task (one transport read): a LIST answer is installed after them.
+        else if (a.t === 'burst') for (let k = 0; k < a.n; k++) h.deliver()
         else void lives[a.which % lives.length]!.refetch()
         await flushMicrotasks()
       }
