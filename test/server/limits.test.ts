@@ -17,20 +17,29 @@ async function client(): Promise<Client> {
 
 describe('per-connection limits', () => {
   it('answers RATE_LIMITED beyond the requests per second, per connection only', async () => {
-    server = await startServer({ limits: { maxRequestsPerSecond: 10 } })
+    server = await startServer({ limits: { maxRequestsPerSecond: 5 } })
     const noisy = await client()
     const quiet = await client()
     const answers = await Promise.all(
       Array.from({ length: 30 }, () => request(noisy, 'LIST', 'todos')),
     )
     const limited = answers.filter((a) => a.err?.code === 'RATE_LIMITED')
-    expect(answers.filter((a) => a.err === null)).toHaveLength(10)
-    expect(limited).toHaveLength(20)
+    // A burst of 5, plus at most a token or two refilled while the 30 requests arrive on a busy CPU.
+    const served = answers.filter((a) => a.err === null).length
+    expect(served).toBeGreaterThanOrEqual(5)
+    expect(served).toBeLessThanOrEqual(7)
+    expect(limited).toHaveLength(30 - served)
     expect(limited[0]!.err!.message).toContain('per second')
-    expect((await request(noisy, 'UNKNOWN_EVENT')).err?.code).toBe('RATE_LIMITED')
     expect((await request(quiet, 'LIST', 'todos')).err).toBeNull()
-    await sleep(250)
+    await sleep(450)
     expect((await request(noisy, 'LIST', 'todos')).err).toBeNull()
+  })
+
+  it('counts unknown events against the rate too', async () => {
+    server = await startServer({ limits: { maxRequestsPerSecond: 1 } })
+    const c = await client()
+    expect((await request(c, 'UNKNOWN_EVENT')).err?.code).toBe('BAD_REQUEST')
+    expect((await request(c, 'UNKNOWN_EVENT')).err?.code).toBe('RATE_LIMITED')
   })
 
   it('answers RATE_LIMITED beyond the requests in flight', async () => {
