@@ -72,7 +72,7 @@ describe('revocation', () => {
     revoked.add(TOKEN.alice)
     expect(await gone).toBe('io server disconnect')
     const cutOffMs = Date.now() - t0
-    expect(cutOffMs).toBeLessThan(400)
+    expect(cutOffMs).toBeLessThan(1000)
     await ok(admin, 'POST', 'todos', { tenant: 'A' }, wm())
     await sleep(50)
     expect(events).toHaveLength(1)

@@ -46,7 +46,7 @@ describe('per-connection limits', () => {
     const inner = new MemoryStore()
     const slow: Store = Object.assign(Object.create(inner) as Store, {
       get: async (c: string, id: string) => {
-        await sleep(50)
+        await sleep(300)
         return inner.get(c, id)
       },
     })
