@@ -113,15 +113,26 @@ export class LiveList<T extends Item = Item> {
     const items = result.items.filter(
       (i): i is Item => i !== null && typeof i === 'object' && typeof i.id === 'string',
     )
-    const offset = (result.page - 1) * result.pageSize
+    // A malformed answer never breaks the list: fall back to what was asked.
+    const page =
+      Number.isSafeInteger(result.page) && result.page > 0 ? result.page : this.query.page
+    const size =
+      Number.isSafeInteger(result.pageSize) && result.pageSize > 0
+        ? result.pageSize
+        : this.query.pageSize
+    const offset = (page - 1) * size
     const byId = new Map<Id, Item>()
     for (const item of items) byId.set(item.id, item)
     const w = this.window
-    w.reset(items, offset, result.total)
-    this.installedSeq = result.seq
+    const total =
+      Number.isSafeInteger(result.total) && result.total >= items.length
+        ? result.total
+        : offset + items.length
+    w.reset(items, offset, total)
+    this.installedSeq = Number.isFinite(result.seq) ? result.seq : this.installedSeq
     this.hasData = true
     // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
-    const covers = offset === 0 && items.length >= result.total
+    const covers = offset === 0 && items.length >= total
     // For every other id touched meanwhile or carrying local writes, the net change goes from the value
     // the answer counted (the confirmed server value at result.seq) to the visible value now.
     const netBefore = new Map<Id, Item | undefined>()
@@ -130,7 +141,7 @@ export class LiveList<T extends Item = Item> {
     for (const { c, conf } of buffer) {
       if (byId.has(c.id) || past.has(c.id)) continue
       const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
-      if (fromServer && c.seq !== undefined && c.seq > result.seq) {
+      if (fromServer && c.seq !== undefined && c.seq > this.installedSeq) {
         // A change past the answer was applied before it: the confirmed value heard just before it is
         // what the answer counted (or, for a first change, the value the list saw).
         past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)

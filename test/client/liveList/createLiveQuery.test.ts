@@ -196,6 +196,19 @@ describe('createLiveQuery', () => {
     expect(h.lists).toBe(2)
   })
 
+  it('survives a malformed LIST answer', async () => {
+    h = new Harness()
+    h.context.list = async () => {
+      // As the client does, the valid items go to the store before the answer resolves.
+      h.store.dispatch({ type: 'server/items', items: [{ id: 'a', _version: 1 }] })
+      return { items: [null, 7, { id: 'a', _version: 1 }], total: 'x', seq: Number.NaN } as never
+    }
+    const q = h.query({})
+    q.subscribe(() => {})
+    await h.settle()
+    expect(q.getSnapshot()).toMatchObject({ ids: ['a'], total: 1, status: 'success' })
+  })
+
   it('reports an invalid query as an error without asking the server', async () => {
     h = new Harness()
     const q = h.query({ page: 0 })
