@@ -109,7 +109,7 @@ async function writeOnAReadOnB(db: string, disrupt?: () => Promise<number>) {
       )
       expect(error).toBeNull()
     }
-    expect(killed).toBeGreaterThanOrEqual(3)
+    expect(killed).toBe(6)
     await waitFor(() => seen.length >= 63, 20_000)
     await new Promise((r) => setTimeout(r, 300))
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 63 }, (_, k) => start + 1 + k))
@@ -118,6 +118,29 @@ async function writeOnAReadOnB(db: string, disrupt?: () => Promise<number>) {
     for (const s of sockets) s.disconnect()
     await Promise.all(servers.map((s) => s.stop()))
   }
+}
+
+interface FeedConnections {
+  ids: string[]
+  kill(id: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** Waits (bounded) until both processes' feed connections are up, then kills them; returns how many. */
+async function killWhenBoth(look: () => Promise<FeedConnections>): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = await look()
+    try {
+      if (found.ids.length >= 2) {
+        for (const id of found.ids) await found.kill(id)
+        return found.ids.length
+      }
+    } finally {
+      await found.close()
+    }
+    await new Promise((r) => setTimeout(r, 30))
+  }
+  return 0
 }
 
 const schema = uniqueName('scale')
@@ -136,35 +159,38 @@ describe('scale-out: two server processes on one database', { timeout: 60_000 },
     writeOnAReadOnB(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`),
   )
   it.runIf(pgUp)('PostgreSQL: pg_terminate_backend on both LISTEN sessions, B misses nothing', () =>
-    writeOnAReadOnB(`${PG_URL}?schema=${schema}`, async () => {
-      const admin = new pg.Client({ connectionString: PG_URL })
-      await admin.connect()
-      try {
+    writeOnAReadOnB(`${PG_URL}?schema=${schema}`, () =>
+      killWhenBoth(async () => {
+        const admin = new pg.Client({ connectionString: PG_URL })
+        await admin.connect()
         const r = await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
+          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
           [`LISTEN "livecrud_${schema}"`],
         )
-        return r.rowCount ?? 0
-      } finally {
-        await admin.end()
-      }
-    }),
+        return {
+          ids: r.rows.map((row) => String(row.pid)),
+          kill: async (pid) =>
+            void (await admin.query('SELECT pg_terminate_backend($1)', [Number(pid)])),
+          close: () => admin.end(),
+        }
+      }),
+    ),
   )
   it.runIf(redisUp)('Redis: CLIENT KILL on both subscribers, B misses nothing', () =>
-    writeOnAReadOnB(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, async () => {
-      const admin = new Redis(REDIS_URL)
-      try {
+    writeOnAReadOnB(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, () =>
+      killWhenBoth(async () => {
+        const admin = new Redis(REDIS_URL)
         const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
-        const ids = list
-          .split('\n')
-          .filter((line) => line.includes(`name=livecrud-sub:${prefix} `))
-          .map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? '')
-          .filter(Boolean)
-        for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id)
-        return ids.length
-      } finally {
-        admin.disconnect()
-      }
-    }),
+        return {
+          ids: list
+            .split('\n')
+            .filter((line) => line.includes(`name=livecrud-sub:${prefix} `))
+            .map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? '')
+            .filter(Boolean),
+          kill: async (id) => void (await admin.call('CLIENT', 'KILL', 'ID', id)),
+          close: async () => admin.disconnect(),
+        }
+      }),
+    ),
   )
 })
