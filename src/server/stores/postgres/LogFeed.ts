@@ -29,6 +29,8 @@ export class LogFeed {
   private readonly again = new Set<string>()
   private timer: NodeJS.Timeout | null = null
   private closed = false
+  /** Hints before `start()` are dropped: until the heads are read, every log row would look new. */
+  private started = false
   /** Changes the log no longer held when this feed wanted them (retention overrun while disconnected). */
   gaps = 0
 
@@ -40,6 +42,7 @@ export class LogFeed {
   /** Starts at the current heads: only changes committed from now on are delivered. */
   async start(): Promise<void> {
     for (const [collection, seq] of await this.log.heads()) this.last.set(collection, seq)
+    this.started = true
     const pollMs = this.options.pollMs ?? 5_000
     if (pollMs > 0) {
       this.timer = setInterval(() => this.catchUpAll(), pollMs)
@@ -67,14 +70,14 @@ export class LogFeed {
 
   /** A hint that `collection` may have changes past `seq` (or past our position when unknown). */
   wake(collection: string, seq?: number): void {
-    if (this.closed) return
+    if (this.closed || !this.started) return
     if (seq !== undefined && seq <= this.position(collection)) return
     void this.pump(collection)
   }
 
   /** Reads every collection's head and catches up those ahead of us (reconnect, poll). */
   catchUpAll(): void {
-    if (this.closed) return
+    if (this.closed || !this.started) return
     this.log.heads().then(
       (heads) => {
         for (const [collection, seq] of heads) this.wake(collection, seq)
