@@ -147,7 +147,9 @@ export class LiveList<T extends Item = Item> {
         past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
         continue
       }
-      seen.set(c.id, this.getConfirmed ? conf : c.before)
+      // Without a confirmed layer to ask, the first value heard is the best guess.
+      if (this.getConfirmed) seen.set(c.id, conf)
+      else if (!seen.has(c.id)) seen.set(c.id, c.before)
     }
     for (const id of seen.keys()) {
       if (!past.has(id)) netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
@@ -194,10 +196,6 @@ export class LiveList<T extends Item = Item> {
     return this.getConfirmed ? this.getConfirmed(id) : undefined
   }
 
-  /** A first change already past the answer: its visible `before` is the best guess left. */
-  private confirmedAtFetch(c: StoreChange<T>): Item | undefined {
-    return c.before
-  }
   /** Whether an id still has local writes awaiting the server. */
   hasPendingWrites: (id: Id) => boolean = () => false
 
