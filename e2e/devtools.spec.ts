@@ -43,4 +43,13 @@ test('two panes on one page; devtools latency, drop, seq and event log', async (
   await expect(alice.getByTestId('event').last()).toContainText('this client')
   await expect(bob.getByTestId('event').first()).not.toContainText('this client')
   await expect(page.getByTestId('server-url')).toHaveText('http://127.0.0.1:3101')
+
+  // Ten writes at once from one pane: both panes count them, paging follows.
+  await bob.getByTestId('add-samples').click()
+  for (const pane of [alice, bob]) {
+    await expect(pane.getByTestId('total')).toHaveText('13 tasks')
+    await expect(pane.getByTestId('page-info')).toHaveText('page 1 / 2')
+    await expect(pane.getByTestId('task-row')).toHaveCount(8)
+  }
+  await waitIdle(bob)
 })

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { useMutation } from 'livecrud/react'
 import { describeError } from './describeError.js'
 import { usePane } from './PaneContext.js'
+import { sampleTasks } from './samples.js'
 import { PRIORITY_LABELS, TASKS, type Task } from './tasks.js'
 
 export function NewTaskForm() {
@@ -48,6 +49,16 @@ export function NewTaskForm() {
       </select>
       <button type="submit" data-testid="new-submit">
         Add
+      </button>
+      <button
+        type="button"
+        data-testid="add-samples"
+        title="Create 10 random tasks"
+        onClick={() => {
+          for (const task of sampleTasks(10)) void post(task)
+        }}
+      >
+        +10 samples
       </button>
       {error && (
         <div className="error" data-testid="new-error">
