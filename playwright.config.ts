@@ -1,7 +1,8 @@
 import { defineConfig, devices } from '@playwright/test'
-import { E2E_ORIGIN, E2E_SERVER_PORT, E2E_VITE_PORT } from './e2e/ports.js'
+import { ALLOW_E2E_ORIGINS, E2E_DEV_PORT, E2E_SERVER_PORT, E2E_VITE_PORT } from './e2e/ports.js'
 
 const serverUrl = `http://127.0.0.1:${E2E_SERVER_PORT}`
+const vite = 'node node_modules/vite/bin/vite.js'
 
 // Ports of their own so a developer's `npm start` (3000 / 5173) keeps running during `npm test`.
 export default defineConfig({
@@ -44,7 +45,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `node --import tsx src/server/cli.ts --port ${E2E_SERVER_PORT} --host 127.0.0.1 --db memory --allow-origin ${E2E_ORIGIN}`,
+      command: `node --import tsx src/server/cli.ts --port ${E2E_SERVER_PORT} --host 127.0.0.1 --db memory ${ALLOW_E2E_ORIGINS.join(' ')}`,
       url: `${serverUrl}/socket.io/?EIO=4&transport=polling`,
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,
@@ -52,8 +53,16 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
-      command: `node node_modules/vite/bin/vite.js --port ${E2E_VITE_PORT} --strictPort`,
+      // The production build: one bundle loads ~0.7 s faster per page than the dev server's modules.
+      command: `${vite} build --logLevel warn && ${vite} preview --port ${E2E_VITE_PORT} --strictPort`,
       url: `http://127.0.0.1:${E2E_VITE_PORT}`,
+      env: { VITE_LIVECRUD_SERVER: serverUrl },
+      reuseExistingServer: !process.env.CI,
+      timeout: 30_000,
+    },
+    {
+      command: `${vite} --port ${E2E_DEV_PORT} --strictPort`,
+      url: `http://127.0.0.1:${E2E_DEV_PORT}`,
       env: { VITE_LIVECRUD_SERVER: serverUrl },
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,
