@@ -12,9 +12,9 @@ export interface Limits {
   maxPageSize: number
   /** Most operations in one JSON Patch (default 100). */
   maxPatchOps: number
-  /** Requests of one connection awaiting their answer (default 32). */
+  /** Requests of one connection awaiting their answer (default 64). */
   maxInFlight: number
-  /** Sustained requests per second per connection (default 100; bursts up to the same number). */
+  /** Sustained requests per second per connection (default 200; bursts up to the same number). */
   maxRequestsPerSecond: number
   /** Time a client has to finish the handshake middleware, ms (default 10 000). */
   authTimeout: number
@@ -26,8 +26,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxDepth: 32,
   maxPageSize: MAX_PAGE_SIZE,
   maxPatchOps: 100,
-  maxInFlight: 32,
-  maxRequestsPerSecond: 100,
+  maxInFlight: 64,
+  maxRequestsPerSecond: 200,
   authTimeout: 10_000,
 })
 
