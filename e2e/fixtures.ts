@@ -35,7 +35,7 @@ interface Fixtures {
   openClient(options?: OpenClientOptions): Promise<OpenedClient>
 }
 
-const NETWORK_ERROR = /net::ERR_|WebSocket connection to .* failed|Failed to load resource/
+const NETWORK_ERROR = /net::ERR_|WebSocket connection to .* failed/
 
 export const test = base.extend<Fixtures>({
   // Playwright reads a fixture's dependencies from its first parameter's pattern: it must be `{}`.
