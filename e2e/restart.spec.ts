@@ -53,3 +53,30 @@ test('the server restarts mid-session: the page recovers without a reload', asyn
   for (const c of [a, b])
     expect(await c.page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1)
 })
+
+test.describe('a server that comes back empty', () => {
+  const memory = new ServerProcess(3105, 'memory')
+  test.beforeAll(() => memory.start())
+  test.afterAll(() => memory.stop())
+
+  test('the pages drop what the server no longer has, then carry on', async ({ openClient }) => {
+    const a = await openClient({ name: 'A', server: memory.url, allowNetworkErrors: true })
+    const b = await openClient({ name: 'B', server: memory.url, allowNetworkErrors: true })
+    await setSort(a.pane, 'title')
+    await setSort(b.pane, 'title')
+    await createTask(a.pane, 'Lost one')
+    await createTask(a.pane, 'Lost two')
+    await expect.poll(() => titles(b.pane)).toEqual(['Lost one', 'Lost two'])
+    await waitIdle(a.pane)
+
+    // The memory store restarts empty at seq 0: the clients' `since` is from another life.
+    await memory.restart()
+    for (const c of [a, b]) {
+      await expect(c.pane.getByTestId('conn-state')).toHaveText('connected', { timeout: 15_000 })
+      await expect.poll(() => titles(c.pane)).toEqual([])
+      await expect(c.pane.getByTestId('total')).toHaveText('0 tasks')
+    }
+    await createTask(b.pane, 'Fresh start')
+    await expect.poll(() => titles(a.pane)).toEqual(['Fresh start'])
+  })
+})
