@@ -19,6 +19,11 @@ export interface LiveListOptions {
   retry?: number
   /** Delay before retry n (0-based), ms (default 1 000 · 2ⁿ, at most 30 000). */
   retryDelay?: (attempt: number) => number
+  /**
+   * How long a list keeps its collection subscribed after its last observer left, ms (default 1 000):
+   * a remount within it (React StrictMode, route changes) neither resubscribes nor refetches.
+   */
+  detachDelay?: number
 }
 
 /** A client may add these to its LiveQueryContext; without `queryClient` one is made per collection. */
@@ -40,6 +45,11 @@ export interface ListEntry<T extends Item = Item> {
   /** True while a refetch is scheduled (throttled) but not started. */
   refetchScheduled: boolean
   disposed: boolean
+  /** Subscribed LiveQuery objects of this list. */
+  observers: number
+  /** Ends the collection subscription this list holds while observed. */
+  release: (() => void) | undefined
+  detachTimer: ReturnType<typeof setTimeout> | undefined
 }
 
 export function isNetworkError(error: unknown): boolean {
@@ -73,6 +83,7 @@ export class LiveLists<T extends Item = Item> {
       refetchThrottle: o.refetchThrottle ?? 50,
       retry: o.retry ?? 3,
       retryDelay: o.retryDelay ?? ((n) => Math.min(1000 * 2 ** n, 30_000)),
+      detachDelay: o.detachDelay ?? 1000,
     }
     this.ownsClient = !context.queryClient
     this.queryClient = context.queryClient ?? new QueryClient()
@@ -122,7 +133,6 @@ export class LiveLists<T extends Item = Item> {
       LivecrudError,
       FetchMeta
     >
-    const release = this.context.acquire()
     const store = this.context.store
     const list = new LiveList<T>(query, store, () => this.requestRefetch(hash))
     list.hasPendingWrites = (id) => store.getItemState(id).hasPendingWrites
@@ -143,14 +153,38 @@ export class LiveLists<T extends Item = Item> {
       options,
       refetchScheduled: false,
       disposed: false,
-    }
-    const dispose = list.dispose.bind(list)
-    list.dispose = () => {
-      dispose()
-      release()
+      observers: 0,
+      release: undefined,
+      detachTimer: undefined,
     }
     this.entries.set(hash, entry)
     return entry
+  }
+
+  /**
+   * A LiveQuery starts observing: the collection must be subscribed. A list that was detached may have
+   * missed server events meanwhile, so it is marked stale and the observer's mount refetches it.
+   */
+  attach(entry: ListEntry<T>): void {
+    if (entry.observers++ > 0) return
+    if (entry.detachTimer !== undefined) {
+      clearTimeout(entry.detachTimer)
+      entry.detachTimer = undefined
+      return
+    }
+    const wasDetached = entry.list.hasData
+    entry.release = this.context.acquire()
+    if (wasDetached) entry.query.invalidate()
+  }
+
+  /** The last observer left: unsubscribe after `detachDelay` unless one comes back. */
+  detach(entry: ListEntry<T>): void {
+    if (--entry.observers > 0) return
+    entry.detachTimer = setTimeout(() => {
+      entry.detachTimer = undefined
+      entry.release?.()
+      entry.release = undefined
+    }, this.opts.detachDelay)
   }
 
   private async fetch(hash: string): Promise<FetchMeta> {
@@ -211,6 +245,9 @@ export class LiveLists<T extends Item = Item> {
   private drop(hash: string, entry: ListEntry<T>): void {
     entry.disposed = true
     entry.list.dispose()
+    if (entry.detachTimer !== undefined) clearTimeout(entry.detachTimer)
+    entry.release?.()
+    entry.release = undefined
     this.entries.delete(hash)
     const timer = this.timers.get(hash)
     if (timer) clearTimeout(timer)

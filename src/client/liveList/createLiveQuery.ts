@@ -60,6 +60,7 @@ export function createLiveQuery<T extends Item>(
   const start = () => {
     const e = current()
     if (!e) return
+    lists.attach(e)
     const observer = lists.observe(e)
     const offObserver = observer.subscribe(emit)
     const offList = e.list.subscribe(emit)
@@ -67,6 +68,7 @@ export function createLiveQuery<T extends Item>(
       offList()
       offObserver()
       observer.destroy()
+      lists.detach(e)
     }
   }
 

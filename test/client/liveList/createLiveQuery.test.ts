@@ -185,6 +185,32 @@ describe('createLiveQuery', () => {
     expect(q.getSnapshot().ids).toEqual(['i0', 'i1'])
   })
 
+  it('holds the collection subscription while observed, and a little longer', async () => {
+    h = new Harness({ detachDelay: 20 })
+    seed(2)
+    const q = h.query({})
+    const off = q.subscribe(() => {})
+    await h.settle()
+    expect(h.acquired).toBe(1)
+    off()
+    q.subscribe(() => {})()
+    const off2 = q.subscribe(() => {}) // a StrictMode remount: no churn
+    await h.settle()
+    expect(h.acquired).toBe(1)
+    expect(h.lists).toBe(1)
+    off2()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(h.acquired).toBe(0)
+    // Detached, it may have missed events: observed again, it resubscribes and refetches.
+    h.serverWrite('POST', 'x', { s: 1, g: 'in' })
+    h.outbox.length = 0
+    q.subscribe(() => {})
+    await h.settle()
+    expect(h.acquired).toBe(1)
+    expect(h.lists).toBe(2)
+    expect(q.getSnapshot().ids).toEqual(['i0', 'i1', 'x'])
+  })
+
   it('refetches active lists after a reset', async () => {
     h = new Harness()
     seed(2)

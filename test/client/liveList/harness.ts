@@ -61,6 +61,8 @@ export class Harness {
   /** When set, LIST requests fail with this error instead of being queued. */
   failList: (() => unknown) | undefined
   lists = 0
+  /** Collection subscriptions held through `acquire`. */
+  acquired = 0
 
   readonly context: LiveListContext = {
     collection: 'things',
@@ -72,7 +74,14 @@ export class Harness {
         this.requests.push({ type: 'LIST', query, resolve, reject }),
       )
     },
-    acquire: () => () => {},
+    acquire: () => {
+      this.acquired++
+      let done = false
+      return () => {
+        if (!done) this.acquired--
+        done = true
+      }
+    },
     onReset: (l) => {
       this.resetListeners.add(l)
       return () => this.resetListeners.delete(l)
