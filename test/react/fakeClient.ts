@@ -283,7 +283,9 @@ export class FakeCollection {
     this.touch(id, 'server')
     return item
   }
+  readonly lists: Array<ListQuery | undefined> = []
   async getItems(query?: ListQuery): Promise<Item[]> {
+    this.lists.push(query)
     const q = normalizeQuery(query)
     if (!q.ok) throw new LivecrudError('BAD_REQUEST', q.message)
     await new Promise((r) => setTimeout(r, 0))

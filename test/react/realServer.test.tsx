@@ -164,6 +164,27 @@ describe('livecrud/react against the reference server', () => {
     expect(mine('SUBSCRIBE')).toHaveLength(0)
   }, 20_000)
 
+  it('1,000 rows mounted by id fetch their unknown items in a few batched LISTs', async () => {
+    const client = connect()
+    const ids = Array.from({ length: ROWS }, (_, n) => `r${n}`)
+    render(
+      <LivecrudProvider client={client}>
+        <ul>
+          {ids.map((id) => (
+            <RowView key={id} id={id} />
+          ))}
+        </ul>
+      </LivecrudProvider>,
+    )
+    await waitFor(() => expect(screen.getByTestId('r999').textContent).not.toBe(''), {
+      timeout: 10_000,
+    })
+    await waitFor(() => expect(screen.getByTestId('r0').textContent).toBe('row 0'))
+    const mine = log.filter((e) => e.startsWith(`${client.clientId} `))
+    expect(mine.filter((e) => e.endsWith(' GET'))).toHaveLength(0)
+    expect(mine.filter((e) => e.endsWith(' LIST'))).toHaveLength(ROWS / 100)
+  })
+
   it('an optimistic write shows at once and its rollback shows the previous value, one render each', async () => {
     const client = connect()
     await client.getItem('r5', COLLECTION)

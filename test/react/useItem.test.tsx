@@ -49,6 +49,30 @@ describe('useItem', () => {
     expect(result.current[1].data?.title).toBe('uno')
   })
 
+  it('batches the fetches of many rows mounting at once into LISTs of at most 100 ids', async () => {
+    const client = new FakeClient()
+    const todos = client.fake('todos')
+    todos.seed(Array.from({ length: 250 }, (_, n) => ({ id: `t${n}`, title: `todo ${n}` })))
+    const ids = [...Array.from({ length: 250 }, (_, n) => `t${n}`), 'missing']
+    function Row({ id }: { id: string }) {
+      const { data, status } = useItem<Todo>('todos', id)
+      return <li data-testid={id}>{data?.title ?? status}</li>
+    }
+    render(
+      <ul>
+        {ids.map((id) => (
+          <Row key={id} id={id} />
+        ))}
+      </ul>,
+      { wrapper: withClient(client) },
+    )
+    await waitFor(() => expect(screen.getByTestId('t249').textContent).toBe('todo 249'))
+    expect(screen.getByTestId('missing').textContent).toBe('success')
+    expect(client.getCalls).toBe(0)
+    const batches = todos.lists.map((q) => (q?.filters?.id as { $in: string[] }).$in.length)
+    expect(batches).toEqual([100, 100, 51])
+  })
+
   it('reports a missing item as success with no data, and a deletion the same way', async () => {
     const client = new FakeClient()
     client.fake('todos').seed([{ id: 't1', title: 'one' }])
