@@ -23,18 +23,20 @@ export interface UseItemIdsResult {
  *
  * ```tsx
  * function TodoList() {
- *   const { ids } = useItemIds('todos', { sort: 'title' })
+ *   const { ids, status } = useItemIds('todos', { sort: 'title', pageSize: 100 })
+ *   if (status === 'pending') return <Spinner />
  *   return <ul>{ids.map((id) => <TodoRow key={id} id={id} />)}</ul>
  * }
- * function TodoRow({ id }: { id: string }) {
- *   const { data } = useItem<Todo>('todos', id)
- *   return <li>{data?.title}</li>
- * }
+ * const TodoRow = memo(function TodoRow({ id }: { id: string }) {
+ *   const { data, isPending } = useItem<Todo>('todos', id)
+ *   return <li className={isPending ? 'saving' : ''}>{data?.title}</li>
+ * })
  * ```
  *
- * A change to one item's content re-renders that row only; the list re-renders when ids, order, `total`,
- * `status` or `error` change. `isFetching` is left out on purpose, so a background refetch that changes
- * nothing re-renders nothing.
+ * A change to one item's content re-renders that row only: the list keeps the same `ids` array, so it
+ * does not re-render. The list re-renders when ids, order, `total`, `status` or `error` change; `memo` on
+ * the row then keeps the unchanged rows from re-rendering with it. `isFetching` is left out on purpose,
+ * so a background refetch that changes nothing re-renders nothing.
  */
 export function useItemIds(
   collection: string,
