@@ -73,6 +73,28 @@ describe('useItem', () => {
     expect(batches).toEqual([100, 100, 51])
   })
 
+  it('follows a changed id and a changed client, releasing what it held before', async () => {
+    const a = new FakeClient()
+    const b = new FakeClient()
+    a.fake('todos').seed([
+      { id: 't1', title: 'a1' },
+      { id: 't2', title: 'a2' },
+    ])
+    b.fake('todos').seed([{ id: 't2', title: 'b2' }])
+    const { result, rerender } = renderHook(
+      ({ id, client }) => useItem<Todo>('todos', id, { client }),
+      { initialProps: { id: 't1', client: a } },
+    )
+    await waitFor(() => expect(result.current.data?.title).toBe('a1'))
+    rerender({ id: 't2', client: a })
+    await waitFor(() => expect(result.current.data?.title).toBe('a2'))
+    expect(a.listenerCount()).toBe(1)
+    rerender({ id: 't2', client: b })
+    await waitFor(() => expect(result.current.data?.title).toBe('b2'))
+    expect(a.listenerCount()).toBe(0)
+    expect(b.listenerCount()).toBe(1)
+  })
+
   it('reports a missing item as success with no data, and a deletion the same way', async () => {
     const client = new FakeClient()
     client.fake('todos').seed([{ id: 't1', title: 'one' }])
