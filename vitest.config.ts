@@ -8,16 +8,17 @@ const alias = {
   livecrud: src('index.ts'),
 }
 const websocketFlag = process.versions.node.startsWith('20.') ? ['--experimental-websocket'] : []
+// Inline projects do not inherit the root `test` options, so every project sets these itself.
+const timeouts = { testTimeout: 20_000, hookTimeout: 30_000 }
 
 export default defineConfig({
   resolve: { alias },
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
     projects: [
       {
         resolve: { alias },
         test: {
+          ...timeouts,
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
@@ -27,6 +28,7 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          ...timeouts,
           name: 'msw',
           environment: 'node',
           include: ['test/msw/**/*.test.ts'],
@@ -37,6 +39,7 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          ...timeouts,
           name: 'dom',
           environment: 'happy-dom',
           include: ['test/react/**/*.test.{ts,tsx}'],
