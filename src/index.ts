@@ -19,6 +19,7 @@ export type {
   PendingWrite,
   QueryStatus,
   StoreChange,
+  UnseenChange,
   WriteOptions,
 } from './client/types.js'
 export type { LiveQueryContext } from './client/LiveQueryContext.js'

@@ -1,7 +1,7 @@
 import type { ChangeEvent, Id, Item } from '../protocol/types.js'
 import type { StoreAction } from './store/actions.js'
 import { Batcher } from './store/Batcher.js'
-import type { ItemState, StoreChange } from './types.js'
+import type { ItemState, StoreChange, UnseenChange } from './types.js'
 
 /** What the client needs from a collection store (CollectionStore implements it). */
 export interface StoreLike<T extends Item = Item> {
@@ -13,6 +13,8 @@ export interface StoreLike<T extends Item = Item> {
   batch<R>(fn: () => R): R
   /** Ids whose newest server state could not be applied: the client refetches them. */
   onNeedsFetch?(listener: (ids: Id[]) => void): () => void
+  /** Server events about items the store held no value of (live lists refetch on them). */
+  onUnseenChanges?(listener: (changes: readonly UnseenChange[]) => void): () => void
 }
 
 /** Builds a collection's store; every store of a client shares `batcher`. */

@@ -63,6 +63,16 @@ export interface StoreChange<T extends Item = Item> {
   seq?: number
 }
 
+/**
+ * A server event about an item whose previous value the store never held (CHANGED or REMOVED of an
+ * unknown item): no visible value changed, but any query the item may have matched before is now
+ * unknown until refetched. `seq` is the event's.
+ */
+export interface UnseenChange {
+  id: Id
+  seq?: number
+}
+
 export interface PendingWrite {
   mutationId: string
   collection: string

@@ -1,6 +1,6 @@
 import { compileFilter } from '../../protocol/query.js'
 import type { Id, Item, ListResult, NormalizedQuery } from '../../protocol/types.js'
-import type { StoreChange } from '../types.js'
+import type { StoreChange, UnseenChange } from '../types.js'
 import { compileViewComparator } from './compileViewComparator.js'
 import { PageWindow } from './PageWindow.js'
 
@@ -8,6 +8,8 @@ import { PageWindow } from './PageWindow.js'
 export interface ListStore<T extends Item = Item> {
   peek(id: Id): T | undefined
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
+  /** Server events about items the store held no value of (see CollectionStore.onUnseenChanges). */
+  onUnseenChanges?(listener: (changes: readonly UnseenChange[]) => void): () => void
 }
 
 /** The ids and items of the page as shown, with stable identities. */
@@ -30,6 +32,13 @@ export class LiveList<T extends Item = Item> {
   private readonly listeners = new Set<() => void>()
   /** Changes heard while a LIST is in flight (null when none is). */
   private buffer: { c: StoreChange<T>; conf: Item | undefined }[] | null = null
+  /** Seqs of unseen changes heard while a LIST is in flight (kept with `buffer`). */
+  private unseenBuffer: (number | undefined)[] = []
+  /**
+   * An item the list never saw changed after the installed LIST: whether it was a member before, and so
+   * the total and the page's position in the set, is unknown until the next LIST.
+   */
+  private unsure = false
   private generation = 0
   /** Everything with seq ≤ this is part of the installed window. */
   private installedSeq = -1
@@ -38,7 +47,7 @@ export class LiveList<T extends Item = Item> {
   private view: ListView<T> = EMPTY_VIEW
   private viewDirty = true
   hasData = false
-  private unsubscribe: (() => void) | undefined
+  private readonly unsubscribers: (() => void)[] = []
 
   constructor(
     readonly query: NormalizedQuery,
@@ -47,12 +56,16 @@ export class LiveList<T extends Item = Item> {
   ) {
     this.cmp = compileViewComparator(query.sort)
     this.window = new PageWindow(query.page, query.pageSize, this.cmp, compileFilter(query.filters))
-    this.unsubscribe = store.subscribe((changes) => this.onChanges(changes))
+    this.unsubscribers.push(store.subscribe((changes) => this.onChanges(changes)))
+    // The store's visible changes cannot tell this list about an item it never held: an unknown
+    // item's CHANGED or REMOVED changes no visible value (and the refetched value that follows looks
+    // like any read), yet the item may have entered, left or moved within the result set.
+    if (store.onUnseenChanges)
+      this.unsubscribers.push(store.onUnseenChanges((changes) => this.onUnseen(changes)))
   }
 
   dispose(): void {
-    this.unsubscribe?.()
-    this.unsubscribe = undefined
+    for (const off of this.unsubscribers.splice(0)) off()
     this.listeners.clear()
   }
 
@@ -67,7 +80,20 @@ export class LiveList<T extends Item = Item> {
   }
 
   isExact(): boolean {
-    return this.hasData && this.window.isExact()
+    return this.hasData && !this.unsure && this.window.isExact()
+  }
+
+  private onUnseen(changes: readonly UnseenChange[]): void {
+    let unsure = false
+    for (const { seq } of changes) {
+      if (this.buffer) this.unseenBuffer.push(seq)
+      if (seq !== undefined && seq <= this.installedSeq) continue
+      if (this.hasData) unsure = true
+    }
+    if (!unsure || this.unsure) return
+    this.unsure = true
+    this.onInexact()
+    this.notify()
   }
 
   private onChanges(changes: StoreChange<T>[]): void {
@@ -85,7 +111,7 @@ export class LiveList<T extends Item = Item> {
     }
     if (touched) {
       // Ask first, so listeners already read isFetching = true.
-      if (!this.window.isExact()) this.onInexact()
+      if (!this.isExact()) this.onInexact()
       this.notify()
     }
   }
@@ -98,7 +124,9 @@ export class LiveList<T extends Item = Item> {
 
   /** A LIST failed: the buffer of the newest one goes away (the shown state stays). */
   endFetch(token: number): void {
-    if (token === this.generation) this.buffer = null
+    if (token !== this.generation) return
+    this.buffer = null
+    this.unseenBuffer = []
   }
 
   /**
@@ -109,7 +137,9 @@ export class LiveList<T extends Item = Item> {
   install(token: number, result: ListResult): boolean {
     if (token !== this.generation) return false
     const buffer = this.buffer ?? []
+    const unseen = this.unseenBuffer
     this.buffer = null
+    this.unseenBuffer = []
     const items = result.items.filter(
       (i): i is Item => i !== null && typeof i === 'object' && typeof i.id === 'string',
     )
@@ -131,6 +161,8 @@ export class LiveList<T extends Item = Item> {
     w.reset(items, offset, total)
     this.installedSeq = Number.isFinite(result.seq) ? result.seq : this.installedSeq
     this.hasData = true
+    // Unseen changes up to result.seq are in the answer; a later one needs another LIST.
+    this.unsure = unseen.some((seq) => seq === undefined || seq > this.installedSeq)
     // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
     const covers = offset === 0 && items.length >= total
     // For every other id touched meanwhile or carrying local writes, the net change goes from the value
@@ -176,7 +208,7 @@ export class LiveList<T extends Item = Item> {
     }
     this.pruneLocalIds()
     this.notify()
-    return w.isExact()
+    return this.isExact()
   }
 
   private sameForList(a: Item, b: Item): boolean {

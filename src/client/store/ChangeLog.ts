@@ -1,6 +1,6 @@
 import type { Id, Item } from '../../protocol/index.js'
 import type { LivecrudError } from '../../protocol/errors.js'
-import type { ItemState, StoreChange } from '../types.js'
+import type { ItemState, StoreChange, UnseenChange } from '../types.js'
 import type { ItemEntry } from './ItemEntry.js'
 import type { ReplayFailure } from './replayPending.js'
 
@@ -27,6 +27,7 @@ export class ChangeLog {
   #touched = new Map<Id, Touched>()
   #stale: Id[] = []
   #failures: ReplayFailure[] = []
+  #unseen: UnseenChange[] = []
   /** Reused: only read by the flush that asked for it. */
   #states: Id[] = []
 
@@ -54,6 +55,10 @@ export class ChangeLog {
     this.#stale.push(id)
   }
 
+  unseen(id: Id, seq: number | undefined): void {
+    this.#unseen.push(seq === undefined ? { id } : { id, seq })
+  }
+
   replayFailure(failure: ReplayFailure): void {
     this.#failures.push(failure)
   }
@@ -64,6 +69,7 @@ export class ChangeLog {
     states: readonly Id[]
     stale: readonly Id[]
     failures: readonly ReplayFailure[]
+    unseen: readonly UnseenChange[]
   } {
     const changes: StoreChange[] = []
     const states = this.#states
@@ -86,9 +92,11 @@ export class ChangeLog {
     }
     const stale = this.#stale.length === 0 ? NONE : [...new Set(this.#stale)]
     const failures = this.#failures.length === 0 ? NONE : this.#failures
+    const unseen = this.#unseen.length === 0 ? NONE : this.#unseen
     this.#touched.clear()
     if (this.#stale.length > 0) this.#stale = []
     if (this.#failures.length > 0) this.#failures = []
-    return { changes, states, stale, failures }
+    if (this.#unseen.length > 0) this.#unseen = []
+    return { changes, states, stale, failures, unseen }
   }
 }

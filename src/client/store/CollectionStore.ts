@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { Id, Item } from '../../protocol/index.js'
-import type { ItemState, StoreChange } from '../types.js'
+import type { ItemState, StoreChange, UnseenChange } from '../types.js'
 import type { LocalMutation, StoreAction } from './actions.js'
 import { Batcher } from './Batcher.js'
 import { ChangeLog } from './ChangeLog.js'
@@ -68,6 +68,7 @@ export class CollectionStore<T extends Item = Item> {
       commit: (entry, update, cause, seq) => this.#commit(entry, update, cause, seq),
       isStale: (id) => this.#stale.has(id),
       markStale: (id) => this.#log.markStale(id),
+      unseen: (id, seq) => this.#log.unseen(id, seq),
       onError: this.#onError,
     }
   }
@@ -119,7 +120,7 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
-    const { changes, states, stale, failures } = this.#log.take()
+    const { changes, states, stale, failures, unseen } = this.#log.take()
     this.#api.setState({ rev: this.#api.getState().rev + 1 })
     for (const failure of failures) {
       try {
@@ -129,7 +130,7 @@ export class CollectionStore<T extends Item = Item> {
       }
     }
     const needsFetch = stale.filter((id) => this.#stale.has(id))
-    this.#subscriptions.notify(changes as StoreChange<T>[], states, needsFetch)
+    this.#subscriptions.notify(changes as StoreChange<T>[], states, needsFetch, unseen)
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -190,6 +191,15 @@ export class CollectionStore<T extends Item = Item> {
   /** Called with the ids that became stale in a batch: refetch them, dispatch `server/items`. */
   onNeedsFetch(listener: (ids: Id[]) => void): () => void {
     return this.#subscriptions.onNeedsFetch(listener)
+  }
+
+  /**
+   * Called once per batch with the server events about items this store held no value of (CHANGED or
+   * REMOVED of an unknown item): no visible value changed, so `subscribe` does not hear them, but a
+   * paged query's membership and total may have (live lists refetch).
+   */
+  onUnseenChanges(listener: (changes: readonly UnseenChange[]) => void): () => void {
+    return this.#subscriptions.onUnseenChanges(listener)
   }
 
   /** Number of `subscribe` + `subscribeItem` listeners (the client ref-counts SUBSCRIBE on it). */

@@ -1,5 +1,5 @@
 import type { Id, Item } from '../../protocol/index.js'
-import type { StoreChange } from '../types.js'
+import type { StoreChange, UnseenChange } from '../types.js'
 import { ListenerSet } from './ListenerSet.js'
 
 /**
@@ -12,6 +12,7 @@ export class Subscriptions<T extends Item = Item> {
   readonly #items = new Map<Id, ListenerSet<[]>>()
   readonly #needsFetch: ListenerSet<[Id[]]>
   readonly #observed: ListenerSet<[boolean]>
+  readonly #unseen: ListenerSet<[readonly UnseenChange[]]>
   #observers = 0
 
   constructor(onError: (error: unknown) => void) {
@@ -19,6 +20,7 @@ export class Subscriptions<T extends Item = Item> {
     this.#changes = new ListenerSet(onError, (delta) => this.#observe(delta))
     this.#needsFetch = new ListenerSet(onError)
     this.#observed = new ListenerSet(onError)
+    this.#unseen = new ListenerSet(onError)
   }
 
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void {
@@ -42,6 +44,10 @@ export class Subscriptions<T extends Item = Item> {
     return this.#needsFetch.add(listener)
   }
 
+  onUnseenChanges(listener: (changes: readonly UnseenChange[]) => void): () => void {
+    return this.#unseen.add(listener)
+  }
+
   onObservedChange(listener: (observed: boolean) => void): () => void {
     return this.#observed.add(listener)
   }
@@ -50,10 +56,19 @@ export class Subscriptions<T extends Item = Item> {
     return this.#observers
   }
 
-  /** One batch's notifications: item subscribers, then collection subscribers, then refetches. */
-  notify(changes: StoreChange<T>[], states: readonly Id[], needsFetch: Id[]): void {
+  /**
+   * One batch's notifications: item subscribers, then collection subscribers, then unseen changes, then
+   * refetches.
+   */
+  notify(
+    changes: StoreChange<T>[],
+    states: readonly Id[],
+    needsFetch: Id[],
+    unseen: readonly UnseenChange[] = [],
+  ): void {
     for (const id of states) this.#items.get(id)?.emit()
     if (changes.length > 0) this.#changes.emit(changes)
+    if (unseen.length > 0) this.#unseen.emit(unseen)
     if (needsFetch.length > 0) this.#needsFetch.emit(needsFetch)
   }
 

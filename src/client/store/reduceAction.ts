@@ -36,7 +36,17 @@ export interface ReduceTarget {
   ): void
   isStale(id: Id): boolean
   markStale(id: Id): void
+  /** A server event changed an item whose previous value the store never held. */
+  unseen(id: Id, seq: number | undefined): void
   onError(error: unknown): void
+}
+
+/**
+ * A newer CHANGED or REMOVED of an item without a confirmed value (never read, or a tombstone): what it
+ * was before the event is unknown, so nobody could have followed it.
+ */
+function isUnseen(entry: ItemEntry, version: number): boolean {
+  return entry.item === undefined && version > entry.version
 }
 
 /**
@@ -64,6 +74,7 @@ export function reduceAction(store: ReduceTarget, action: StoreAction): void {
         throw new TypeError(`${store.name}: CHANGED without an id or version`)
       }
       const entry = store.entry(id)
+      if (isUnseen(entry, meta.version)) store.unseen(id, meta.seq)
       const update = serverChanged(entry, ops, meta.version, meta.mutationId, store.onError)
       return store.commit(entry, update, 'server', meta.seq)
     }
@@ -73,6 +84,7 @@ export function reduceAction(store: ReduceTarget, action: StoreAction): void {
         throw new TypeError(`${store.name}: REMOVED without an id or version`)
       }
       const entry = store.entry(id)
+      if (isUnseen(entry, meta.version)) store.unseen(id, meta.seq)
       return store.commit(
         entry,
         serverRemoved(entry, meta.version, meta.mutationId),

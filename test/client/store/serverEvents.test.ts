@@ -100,6 +100,21 @@ describe('CollectionStore: server events', () => {
     expect(store.getStaleIds()).toEqual(['zz'])
   })
 
+  it('CHANGED or REMOVED of an item never held is reported as unseen, with its seq', () => {
+    const store = storeWith(1)
+    const unseen = vi.fn()
+    const changes = vi.fn()
+    store.onUnseenChanges(unseen)
+    store.subscribe(changes)
+    store.dispatch(changed('a', 3, [set('title', 'three')], { seq: 10 })) // known: a gap, not unseen
+    store.dispatch(changed('zz', 7, [set('title', 'x')], { seq: 11 }))
+    store.dispatch(removed('yy', 2, { seq: 12 }))
+    store.dispatch(removed('yy', 2, { seq: 12 })) // a duplicate is not news
+    expect(unseen.mock.calls).toEqual([[[{ id: 'zz', seq: 11 }]], [[{ id: 'yy', seq: 12 }]]])
+    // No visible value changed.
+    expect(changes).not.toHaveBeenCalled()
+  })
+
   it('a refetch older than the announced version stays stale and asks again', () => {
     const store = storeWith(1)
     const needs = vi.fn()
