@@ -1,7 +1,7 @@
 import { freeze } from 'immer'
 import type { Item, Operation } from '../../protocol/index.js'
 import { applyItemOps } from './applyItemOps.js'
-import type { EntryUpdate, ItemEntry, PendingEntry, ServerLayer } from './ItemEntry.js'
+import type { EntryUpdate, ItemEntry, ServerLayer } from './ItemEntry.js'
 
 /** Version gates of server-originated state: pure functions from an entry to its update. */
 
@@ -31,20 +31,17 @@ function tombstone(version: number): ServerLayer {
 /**
  * The server says `mutationId` was committed at `version`. Keep the write in the replay until the
  * confirmed layer reaches that version (`updateEntry` prunes it then), so a confirmation that arrives
- * before the state it produced never shows an older value.
+ * before the state it produced never shows an older value. A write that succeeded clears the item's
+ * error here too: the echo often confirms it before the ack, which then finds nothing left to do.
  */
-export function confirmAt(
-  entry: ItemEntry,
-  mutationId: string | undefined,
-  version: number,
-): readonly PendingEntry[] | undefined {
-  if (mutationId === undefined) return undefined
+function confirmed(entry: ItemEntry, mutationId: string | undefined, version: number): EntryUpdate {
+  if (mutationId === undefined) return {}
   const i = entry.pending.findIndex((p) => p.mutation.mutationId === mutationId)
   const p = entry.pending[i]
-  if (p === undefined || (p.confirmedAt !== undefined && p.confirmedAt <= version)) return undefined
+  if (p === undefined || (p.confirmedAt !== undefined && p.confirmedAt <= version)) return {}
   const pending = [...entry.pending]
   pending[i] = { mutation: p.mutation, confirmedAt: version }
-  return pending
+  return { pending, error: null }
 }
 
 /** ADDED, and items read by GET / LIST / resync: adopted only when newer. */
@@ -54,13 +51,13 @@ export function serverItem(
   version: number,
   mutationId?: string,
 ): EntryUpdate {
-  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  const update = confirmed(entry, mutationId, version)
   if (version > entry.version) update.server = present(item, version)
   return update
 }
 
 export function serverRemoved(entry: ItemEntry, version: number, mutationId?: string): EntryUpdate {
-  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  const update = confirmed(entry, mutationId, version)
   if (version > entry.version) update.server = tombstone(version)
   return update
 }
@@ -77,7 +74,7 @@ export function serverChanged(
   mutationId: string | undefined,
   onError: (error: Error) => void,
 ): EntryUpdate {
-  const update: EntryUpdate = { pending: confirmAt(entry, mutationId, version) }
+  const update = confirmed(entry, mutationId, version)
   if (version <= entry.version) return update
   if (entry.item !== undefined && !entry.deleted && entry.version === version - 1) {
     const result = applyItemOps(entry.item, ops, entry.id, version)

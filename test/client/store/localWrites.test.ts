@@ -142,6 +142,39 @@ describe('CollectionStore: local writes', () => {
     expect(store.getItemState('a').status).toBe('deleted')
   })
 
+  it('after a conflict, a write confirmed by its echo before its ack clears the error, once', () => {
+    const store = storeWith(1)
+    store.dispatch(patch('m1', 'a', [set('title', 'mine')]))
+    const error = new LivecrudError('CONFLICT', 'version mismatch')
+    store.dispatch({ type: 'local/conflict', mutationId: 'm1', current: todo(2), error })
+    expect(store.getItemState('a').error).toBe(error)
+    store.dispatch(patch('m2', 'a', [set('title', 'again')]))
+    const onItem = vi.fn()
+    store.subscribeItem('a', onItem)
+    // The echo of m2 arrives first (it applies over v2), then the ack.
+    store.dispatch(changed('a', 3, [set('title', 'again')], { mutationId: 'm2' }))
+    expect(store.getItemState('a')).toMatchObject({
+      data: todo(3, { title: 'again' }),
+      hasPendingWrites: false,
+      error: null,
+    })
+    store.dispatch(ack('m2', todo(3, { title: 'again' }), 3))
+    expect(store.getItemState('a').error).toBeNull()
+    expect(onItem).toHaveBeenCalledTimes(1)
+  })
+
+  it('after a conflict, an echo that cannot be applied still confirms the write and clears the error', () => {
+    const store = storeWith(1)
+    store.dispatch(patch('m1', 'a', [set('title', 'mine')]))
+    const error = new LivecrudError('CONFLICT', 'version mismatch')
+    store.dispatch({ type: 'local/conflict', mutationId: 'm1', current: todo(2), error })
+    store.dispatch(patch('m2', 'a', [set('title', 'again')]))
+    // v3 was missed: the echo at v4 is not applied, the write stays shown until the refetch.
+    store.dispatch(changed('a', 4, [set('title', 'again')], { mutationId: 'm2' }))
+    expect(store.getItemState('a')).toMatchObject({ hasPendingWrites: true, error: null })
+    expect(store.peek('a')).toMatchObject({ title: 'again' })
+  })
+
   it('a pending DELETE hides the item; its ack tombstones it at the ack version', () => {
     const store = storeWith(1)
     store.dispatch({ type: 'local/write', mutation: { kind: 'DELETE', mutationId: 'd', id: 'a' } })
