@@ -11,9 +11,12 @@ import type { Limits } from './limits.js'
 const MAX_BUFFER = 100_000
 
 export interface Subscription {
-  /** seq of the last event sent (or the seq SUBSCRIBE answered): the next event's prevSeq. */
+  /**
+   * seq of the last event sent (or the seq SUBSCRIBE answered): the next event's prevSeq. Moved
+   * past what was sent when the feed skipped changes, so the client's chain breaks.
+   */
   lastSeq: number
-  /** Highest seq already accounted for, sent or not: older changes are duplicates. */
+  /** Highest seq the feed delivered (or the baseline), sent or not: older changes are duplicates. */
   seenSeq: number
   /** Non-null while SUBSCRIBE reads its baseline: live changes wait here. */
   buffer: ChangeRecord[] | null
@@ -100,6 +103,11 @@ export class Connection<U = unknown> {
       return
     }
     if (change.seq <= sub.seenSeq) return
+    // Seqs are gap-free, and every change the feed delivers passes here, hidden or not: a jump
+    // means the feed itself skipped changes (the log pruned them before it read them). No event
+    // can say what they were, so the next one sent carries a prevSeq this client cannot have
+    // seen (above its last seq); it catches up with SUBSCRIBE since, which answers reset.
+    if (change.seq > sub.seenSeq + 1) sub.lastSeq = change.seq - 1
     sub.seenSeq = change.seq
     const event = toEvent(change, this.viewer(change.collection), sub.lastSeq)
     if (!event) return
