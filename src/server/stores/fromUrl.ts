@@ -8,7 +8,8 @@ import type { Store } from './Store.js'
  * - `pglite:./dir` / `pglite:memory` — embedded PostgreSQL (PGlite), on disk or in memory.
  * - `postgres://user@host:port/db?schema=livecrud` — PostgreSQL (LISTEN/NOTIFY feed).
  * - `redis://host:port/db?prefix=livecrud:` — Redis (pub/sub feed).
- * Database stores are imported lazily so the memory server never loads a database driver.
+ * Database stores are imported lazily, so the CLI's memory server never loads a database driver
+ * (the `livecrud/server` entry exports both stores, so importing it does).
  */
 export async function createStoreFromUrl(url: string): Promise<Store> {
   const scheme = (/^([a-z][a-z0-9+.-]*):?/i.exec(url.trim())?.[1] ?? '').toLowerCase()

@@ -33,8 +33,14 @@ function asQueryable(client: pg.ClientBase): Queryable {
 }
 
 export interface PostgresConnectorOptions {
-  connectionString: string
-  /** Pool size (default 10). */
+  /** Where to connect; or `pool`. */
+  connectionString?: string
+  /**
+   * An existing pool to query through instead (not ended by `close`). LISTEN uses a client of its
+   * own, made from the pool's connection settings.
+   */
+  pool?: pg.Pool
+  /** Pool size when the connector makes the pool (default 10). */
   max?: number
   /** Longest wait between LISTEN reconnect attempts, ms (default 5 000). */
   maxBackoffMs?: number
@@ -44,15 +50,31 @@ export interface PostgresConnectorOptions {
 export class PostgresConnector implements PgConnector {
   readonly kind = 'postgres'
   private readonly pool: pg.Pool
+  private readonly ownsPool: boolean
+  private readonly clientConfig: pg.ClientConfig
   private closed = false
   private readonly listeners = new Set<() => Promise<void>>()
+  private readonly onPoolError = (err: Error) =>
+    console.warn('livecrud: idle PostgreSQL client lost:', err.message)
 
   constructor(private readonly options: PostgresConnectorOptions) {
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
+    if (options.pool) {
+      this.pool = options.pool
+      this.ownsPool = false
+      // PoolOptions are ClientConfig plus pool settings, which a client ignores.
+      this.clientConfig = { ...options.pool.options }
+    } else {
+      if (!options.connectionString)
+        throw new Error('PostgresConnector needs a connectionString or a pool')
+      this.pool = new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.max ?? 10,
+      })
+      this.ownsPool = true
+      this.clientConfig = { connectionString: options.connectionString }
+    }
     // An idle client killed by the server emits here; without a handler the process would exit.
-    this.pool.on('error', (err) =>
-      console.warn('livecrud: idle PostgreSQL client lost:', err.message),
-    )
+    this.pool.on('error', this.onPoolError)
   }
 
   async query(text: string, values?: unknown[]): Promise<Row[]> {
@@ -87,7 +109,7 @@ export class PostgresConnector implements PgConnector {
     const maxBackoff = this.options.maxBackoffMs ?? 5_000
 
     const connect = async (): Promise<void> => {
-      const c = new pg.Client({ connectionString: this.options.connectionString })
+      const c = new pg.Client(this.clientConfig)
       let lost = false
       const onLost = (err?: Error) => {
         if (lost) return
@@ -144,7 +166,8 @@ export class PostgresConnector implements PgConnector {
     if (this.closed) return
     this.closed = true
     await Promise.all([...this.listeners].map((stop) => stop()))
-    await this.pool.end()
+    this.pool.off('error', this.onPoolError)
+    if (this.ownsPool) await this.pool.end()
   }
 }
 

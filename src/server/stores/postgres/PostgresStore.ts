@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import type { PGlite } from '@electric-sql/pglite'
+import type pg from 'pg'
 import {
   LivecrudError,
   type Filters,
@@ -128,6 +129,20 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const db = new PostgresConnector({ connectionString, max: options.max })
+    try {
+      return await PostgresStore.open(db, options)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+  }
+
+  /**
+   * An existing `pg.Pool` (yours to configure and to end: `close()` leaves it open). The feed's
+   * LISTEN connection is a separate client made from the pool's connection settings.
+   */
+  static async fromPool(pool: pg.Pool, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const db = new PostgresConnector({ pool })
     try {
       return await PostgresStore.open(db, options)
     } catch (err) {

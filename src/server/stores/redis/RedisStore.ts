@@ -66,6 +66,7 @@ export class RedisStore implements Store {
     private readonly redis: RedisWithWrite,
     private readonly sub: Redis,
     private readonly prefix: string,
+    private readonly ownsClient: boolean,
     options: RedisStoreOptions,
   ) {
     this.retention = Math.max(1, options.changeRetention ?? 10_000)
@@ -100,14 +101,36 @@ export class RedisStore implements Store {
     const redis = new Redis(parsed.toString(), {
       maxRetriesPerRequest: 3,
       ...options.redis,
-    }) as RedisWithWrite
+    })
     redis.on('error', (err: Error) =>
       console.warn('livecrud: Redis connection error:', err.message),
     )
-    redis.defineCommand('livecrudWrite', { numberOfKeys: 5, lua: WRITE_SCRIPT })
+    return RedisStore.open(redis, true, { ...options, prefix })
+  }
+
+  /**
+   * An existing ioredis client (yours to configure and to quit: `close()` leaves it open). The
+   * feed subscribes on a duplicate of it, which the store owns. `options.redis` is not used.
+   */
+  static fromClient(redis: Redis, options: RedisStoreOptions = {}): Promise<RedisStore> {
+    return RedisStore.open(redis, false, options)
+  }
+
+  private static async open(
+    client: Redis,
+    ownsClient: boolean,
+    options: RedisStoreOptions,
+  ): Promise<RedisStore> {
+    // ioredis would prefix keys but not the pub/sub channel nor keys the script derives.
+    if (client.options.keyPrefix)
+      throw new LivecrudError('INTERNAL', 'RedisStore: use the `prefix` option, not keyPrefix')
+    const prefix = options.prefix ?? 'livecrud:'
+    const redis = client as RedisWithWrite
+    if (typeof redis.livecrudWrite !== 'function')
+      redis.defineCommand('livecrudWrite', { numberOfKeys: 5, lua: WRITE_SCRIPT })
     const sub = redis.duplicate({ connectionName: `livecrud-sub:${prefix}` })
     sub.on('error', (err: Error) => console.warn('livecrud: Redis subscriber error:', err.message))
-    const store = new RedisStore(redis, sub, prefix, options)
+    const store = new RedisStore(redis, sub, prefix, ownsClient, options)
     try {
       await store.start()
     } catch (err) {
@@ -318,7 +341,7 @@ export class RedisStore implements Store {
     this.feed.close()
     await Promise.all([
       this.sub.quit().catch(() => this.sub.disconnect()),
-      this.redis.quit().catch(() => this.redis.disconnect()),
+      this.ownsClient && this.redis.quit().catch(() => this.redis.disconnect()),
     ])
   }
 }
