@@ -1,10 +1,11 @@
 import type { Socket } from 'socket.io'
-import type { ChangeEvent, Item } from '../protocol/index.js'
+import type { Item } from '../protocol/index.js'
+import { emitEvent, type EventBatch } from './EventBatch.js'
 import type { Fanout } from './fanout.js'
 import type { Policy } from './Policy.js'
 import { RateLimiter } from './rateLimiter.js'
 import type { ChangeRecord } from './stores/Store.js'
-import { toEvent, type Viewer } from './toEvent.js'
+import { buildEvent, eventType, type Viewer } from './toEvent.js'
 import type { Limits } from './limits.js'
 
 /** Buffered changes per joining subscription before the connection is considered hopeless. */
@@ -46,8 +47,8 @@ export class Connection<U = unknown> {
     let v = this.viewers.get(collection)
     if (!v) {
       const read = this.policy.reader(this.user, collection)
-      const plain = !this.policy.hides
-      v = { read, plain, view: (item: Item) => this.policy.view(this.user, collection, item) }
+      const shared = !this.policy.personal
+      v = { read, shared, view: (item: Item) => this.policy.view(this.user, collection, item) }
       this.viewers.set(collection, v)
     }
     return v
@@ -94,7 +95,11 @@ export class Connection<U = unknown> {
     return this.subs.has(collection)
   }
 
-  deliver(change: ChangeRecord): void {
+  /**
+   * Shapes `change` for this connection and sends it, or adds it to `batch` (the change's shared
+   * packets, sent by the fan-out once every recipient is grouped) when this user's view is shared.
+   */
+  deliver(change: ChangeRecord, batch?: EventBatch): void {
     const sub = this.subs.get(change.collection)
     if (!sub || this.closed) return
     if (sub.buffer) {
@@ -109,17 +114,13 @@ export class Connection<U = unknown> {
     // seen (above its last seq); it catches up with SUBSCRIBE since, which answers reset.
     if (change.seq > sub.seenSeq + 1) sub.lastSeq = change.seq - 1
     sub.seenSeq = change.seq
-    const event = toEvent(change, this.viewer(change.collection), sub.lastSeq)
-    if (!event) return
+    const viewer = this.viewer(change.collection)
+    const type = eventType(change, viewer)
+    if (!type) return
+    const prevSeq = sub.lastSeq
     sub.lastSeq = change.seq
-    this.send(event)
-  }
-
-  private send(event: ChangeEvent): void {
-    if (event.type === 'ADDED') this.socket.emit('ADDED', event.collection, event.item, event.meta)
-    else if (event.type === 'CHANGED')
-      this.socket.emit('CHANGED', event.collection, event.id, event.ops, event.meta)
-    else this.socket.emit('REMOVED', event.collection, event.id, event.meta)
+    if (batch && viewer.shared) batch.add(this.socket, type, viewer, prevSeq)
+    else emitEvent(this.socket, buildEvent(change, type, viewer, prevSeq))
   }
 
   close(): void {

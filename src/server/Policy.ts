@@ -75,6 +75,11 @@ export class Policy<U = unknown> {
     return out
   }
 
+  /** True when a user's view depends on the user (`redact`), so events cannot be shared between users. */
+  get personal(): boolean {
+    return this.options.redact !== undefined
+  }
+
   /** True when views can differ from stored items, so writes must keep what the user cannot see. */
   get hides(): boolean {
     return this.options.redact !== undefined || this.options.serverFields !== undefined

@@ -7,9 +7,15 @@ import type { Reader } from './Policy.js'
 export interface Viewer {
   read: Reader
   view: (item: Item) => Item
-  /** True when `view` is the identity, so one diff per change serves every recipient. */
-  plain: boolean
+  /**
+   * True when `view` is the same function for every recipient (no per-user `redact`): then one
+   * diff per change serves every recipient, and recipients whose event has the same type and
+   * prevSeq get byte-identical packets.
+   */
+  shared: boolean
 }
+
+export type EventType = ChangeEvent['type']
 
 const sharedOps = new WeakMap<ChangeRecord, Operation[]>()
 
@@ -21,26 +27,39 @@ export function diffItems(before: Item, after: Item): Operation[] {
 }
 
 /**
- * The event one recipient gets for a change, or null when it may see neither side. An item that
- * leaves the recipient's read scope arrives as REMOVED, one that enters it as ADDED; REMOVED carries
- * only the id and the meta.
+ * What a recipient gets for a change, or null when it may see neither side: an item that leaves
+ * its read scope arrives as REMOVED, one that enters it as ADDED.
  */
-export function toEvent(change: ChangeRecord, viewer: Viewer, prevSeq: number): ChangeEvent | null {
-  const before = change.prev && viewer.read(change.prev) ? change.prev : null
-  const after = change.item && viewer.read(change.item) ? change.item : null
-  if (!before && !after) return null
+export function eventType(change: ChangeRecord, viewer: Viewer): EventType | null {
+  const before = change.prev !== null && viewer.read(change.prev)
+  const after = change.item !== null && viewer.read(change.item)
+  if (after) return before ? 'CHANGED' : 'ADDED'
+  return before ? 'REMOVED' : null
+}
+
+/** The event of `type` (from `eventType` for this viewer); REMOVED carries only the id and the meta. */
+export function buildEvent(
+  change: ChangeRecord,
+  type: EventType,
+  viewer: Viewer,
+  prevSeq: number,
+): ChangeEvent {
   const meta: EventMeta = { seq: change.seq, prevSeq, version: change.version }
   if (change.mutationId !== undefined) meta.mutationId = change.mutationId
   if (change.clientId !== undefined) meta.clientId = change.clientId
   const { collection, id } = change
-  if (after && !before) return { type: 'ADDED', collection, id, item: viewer.view(after), meta }
-  if (!after) return { type: 'REMOVED', collection, id, meta }
-  let ops: Operation[] | undefined = viewer.plain ? sharedOps.get(change) : undefined
+  if (type === 'ADDED') return { type, collection, id, item: viewer.view(change.item!), meta }
+  if (type === 'REMOVED') return { type, collection, id, meta }
+  let ops = viewer.shared ? sharedOps.get(change) : undefined
   if (!ops) {
-    ops = viewer.plain
-      ? diffItems(before!, after)
-      : diffItems(viewer.view(before!), viewer.view(after))
-    if (viewer.plain) sharedOps.set(change, ops)
+    ops = diffItems(viewer.view(change.prev!), viewer.view(change.item!))
+    if (viewer.shared) sharedOps.set(change, ops)
   }
-  return { type: 'CHANGED', collection, id, ops, meta }
+  return { type, collection, id, ops, meta }
+}
+
+/** The event one recipient gets for a change, or null when it may see neither side. */
+export function toEvent(change: ChangeRecord, viewer: Viewer, prevSeq: number): ChangeEvent | null {
+  const type = eventType(change, viewer)
+  return type ? buildEvent(change, type, viewer, prevSeq) : null
 }
