@@ -5,6 +5,7 @@
  * writer to broadcast the same event to its half of the same number of clients. Latency = time from
  * the writer's emit to a client's handler, per client and per write, all in this process' clock.
  */
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { io, type Socket } from 'socket.io-client'
 import { feedRows } from './fanoutFeed.js'
@@ -112,7 +113,30 @@ function ack(socket: Socket, event: string, ...args: unknown[]): Promise<unknown
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function measureLivecrud(clients: number, writes: number, warmup: number): Promise<number[]> {
+/**
+ * CPU time (user + system) the server processes used so far, ms; NaN where /proc is missing.
+ * Unlike latency, it hardly moves when other work shares the machine.
+ */
+function serverCpuMs(servers: Child[]): number {
+  try {
+    let ticks = 0
+    for (const s of servers) {
+      const fields = readFileSync(`/proc/${s.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    }
+    return ticks * 10 // USER_HZ is 100 on Linux
+  } catch {
+    return NaN
+  }
+}
+
+interface Measured {
+  latencies: number[]
+  /** Server CPU (all processes) per write, ms. */
+  cpuPerWrite: number
+}
+
+async function measureLivecrud(clients: number, writes: number, warmup: number): Promise<Measured> {
   const schema = `bench_fanout_${process.pid}_${clients}`
   const db = `${PG_URL}?schema=${schema}`
   const servers: Child[] = []
@@ -134,7 +158,9 @@ async function measureLivecrud(clients: number, writes: number, warmup: number):
       true,
     )
     const out: number[] = []
+    let cpu0 = 0
     for (let i = 1; i <= warmup + writes; i++) {
+      if (i === warmup + 1) cpu0 = serverCpuMs(servers)
       // The seq this write will get: one writer, so it is the previous seq + 1 (seed was 1).
       const seq = i + 1
       const w = writer
@@ -144,7 +170,7 @@ async function measureLivecrud(clients: number, writes: number, warmup: number):
       if (i > warmup) out.push(...lat)
       await pause(50)
     }
-    return out
+    return { latencies: out, cpuPerWrite: (serverCpuMs(servers) - cpu0) / writes }
   } finally {
     audience.close()
     writer?.disconnect()
@@ -160,7 +186,7 @@ async function measureBroadcast(
   clients: number,
   writes: number,
   warmup: number,
-): Promise<number[]> {
+): Promise<Measured> {
   const servers: Child[] = []
   const audience = new Audience()
   const writers: Socket[] = []
@@ -173,7 +199,9 @@ async function measureBroadcast(
       false,
     )
     const out: number[] = []
+    let cpu0 = 0
     for (let i = 1; i <= warmup + writes; i++) {
+      if (i === warmup + 1) cpu0 = serverCpuMs(servers)
       const lat = await audience.round(i, () => {
         const ops = [{ op: 'replace', path: '/n', value: i }]
         const meta = { seq: i, prevSeq: i - 1, version: i + 1 }
@@ -182,7 +210,7 @@ async function measureBroadcast(
       if (i > warmup) out.push(...lat)
       await pause(50)
     }
-    return out
+    return { latencies: out, cpuPerWrite: (serverCpuMs(servers) - cpu0) / writes }
   } finally {
     audience.close()
     for (const w of writers) w.disconnect()
@@ -199,8 +227,8 @@ export const fanoutBench: BenchSuite = {
     const rows: BenchRow[] = await feedRows(quick)
     for (const n of sizes) {
       // Baseline first, then livecrud, each with a fresh set of clients and processes.
-      const base = await measureBroadcast(n, writes, warmup)
-      const live = await measureLivecrud(n, writes, warmup)
+      const { latencies: base, cpuPerWrite: baseCpu } = await measureBroadcast(n, writes, warmup)
+      const { latencies: live, cpuPerWrite: cpu } = await measureLivecrud(n, writes, warmup)
       const p99 = quantile(live, 0.99)
       const baseP99 = quantile(base, 0.99)
       rows.push({
@@ -215,6 +243,8 @@ export const fanoutBench: BenchSuite = {
           p99,
           'baseline p99': baseP99,
           'p99 ratio': p99 / baseP99,
+          'server CPU ms/write': cpu,
+          'baseline server CPU ms/write': baseCpu,
           writes,
           samples: live.length,
         },
@@ -222,7 +252,7 @@ export const fanoutBench: BenchSuite = {
         met: p99 <= 1.3 * baseP99,
       })
       console.error(
-        `fanout ${n}: livecrud p50 ${median(live).toFixed(2)} p99 ${p99.toFixed(2)} ms; broadcast p50 ${median(base).toFixed(2)} p99 ${baseP99.toFixed(2)} ms`,
+        `fanout ${n}: livecrud p50 ${median(live).toFixed(2)} p99 ${p99.toFixed(2)} ms; broadcast p50 ${median(base).toFixed(2)} p99 ${baseP99.toFixed(2)} ms; server CPU/write ${cpu.toFixed(1)} vs ${baseCpu.toFixed(1)} ms`,
       )
     }
     return rows
