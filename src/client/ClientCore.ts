@@ -1,3 +1,4 @@
+import { QueryClient } from '@tanstack/query-core'
 import { LivecrudError } from '../protocol/errors.js'
 import { isValidId } from '../protocol/limits.js'
 import type {
@@ -12,8 +13,7 @@ import type {
 } from '../protocol/index.js'
 import { CollectionHandle } from './CollectionHandle.js'
 import { ConflictError, ServerError } from './errors.js'
-import { liveListsOf } from './liveList/index.js'
-import type { LiveQueryContext } from './LiveQueryContext.js'
+import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
 import { randomId } from './randomId.js'
 import type { LocalMutation } from './store/actions.js'
 import { StoreRegistry } from './StoreRegistry.js'
@@ -61,8 +61,10 @@ export class ClientCore implements LivecrudClient {
   private readonly writes: WriteQueue
   private readonly handles = new Map<string, CollectionHandle<any>>()
   private readonly eventListeners = new Set<(event: ChangeEvent) => void>()
-  private readonly contexts = new Map<string, LiveQueryContext<any>>()
+  private readonly contexts = new Map<string, LiveListContext<any>>()
   private readonly queried = new Set<string>()
+  /** One for every live list of this client; made on the first live query. */
+  private queryClient: QueryClient | undefined
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
@@ -230,8 +232,9 @@ export class ClientCore implements LivecrudClient {
     this.subscriptions.close()
     // Only collections that made live queries have live lists to stop.
     for (const collection of this.queried) {
+      const context = this.contexts.get(collection)
       try {
-        liveListsOf(this.liveQueryContext(collection)).dispose()
+        if (context) disposeLiveLists(context)
       } catch (error) {
         queueMicrotask(() => {
           throw error
@@ -239,6 +242,8 @@ export class ClientCore implements LivecrudClient {
       }
     }
     this.queried.clear()
+    this.queryClient?.clear()
+    this.queryClient?.unmount()
     this.writes.close()
     this.transport.close()
     this.eventListeners.clear()
@@ -269,10 +274,14 @@ export class ClientCore implements LivecrudClient {
   }
 
   /** The context live queries of `collection` run on; `forQuery` marks it for disposal on close. */
-  liveQueryContext<T extends Item>(collection: string, forQuery = false): LiveQueryContext<T> {
+  liveQueryContext<T extends Item>(collection: string, forQuery = false): LiveListContext<T> {
     if (forQuery) this.queried.add(collection)
     let context = this.contexts.get(collection)
     if (!context) {
+      if (!this.queryClient) {
+        this.queryClient = new QueryClient()
+        this.queryClient.mount()
+      }
       context = {
         collection,
         store: this.stores.get<T>(collection),
@@ -280,10 +289,11 @@ export class ClientCore implements LivecrudClient {
         acquire: () => this.subscriptions.acquire(collection),
         onReset: (listener: () => void) => this.subscriptions.onReset(collection, listener),
         getSeq: () => this.subscriptions.getSeq(collection),
+        queryClient: this.queryClient,
       }
       this.contexts.set(collection, context)
     }
-    return context as LiveQueryContext<T>
+    return context as LiveListContext<T>
   }
 
   /** Refetches ids the store could not update from events (GET / LIST results become the truth). */
