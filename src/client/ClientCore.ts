@@ -34,6 +34,7 @@ import type {
 const DEFAULT_TIMEOUT = 10_000
 const DEFAULT_MAX_QUEUE = 1000
 const DEFAULT_UNSUBSCRIBE_DELAY = 1000
+const DEFAULT_LIST_CACHE_TIME = 60_000
 /** `$in` takes at most 100 values. */
 const REFRESH_CHUNK = 100
 
@@ -65,6 +66,8 @@ export class ClientCore implements LivecrudClient {
   private readonly queried = new Set<string>()
   /** One for every live list of this client; made on the first live query. */
   private queryClient: QueryClient | undefined
+  private readonly unsubscribeDelay: number
+  private readonly listCacheTime: number
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
@@ -81,11 +84,9 @@ export class ClientCore implements LivecrudClient {
     this.stores.onCreate((collection, store) => {
       store.onNeedsFetch?.((ids) => void this.refresh(collection, ids))
     })
-    this.subscriptions = new SubscriptionManager(
-      this.transport,
-      this.stores,
-      nonNegative(options.unsubscribeDelay, DEFAULT_UNSUBSCRIBE_DELAY),
-    )
+    this.unsubscribeDelay = nonNegative(options.unsubscribeDelay, DEFAULT_UNSUBSCRIBE_DELAY)
+    this.listCacheTime = nonNegative(options.listCacheTime, DEFAULT_LIST_CACHE_TIME)
+    this.subscriptions = new SubscriptionManager(this.transport, this.stores, this.unsubscribeDelay)
     this.writes = new WriteQueue(
       this.transport,
       {
@@ -286,10 +287,13 @@ export class ClientCore implements LivecrudClient {
         collection,
         store: this.stores.get<T>(collection),
         list: (query: ListQuery, timeout?: number) => this.list(collection, query, timeout),
-        acquire: () => this.subscriptions.acquire(collection),
+        // The list lingers unsubscribeDelay itself (a remount within it neither resubscribes nor
+        // refetches), so its release unsubscribes at once.
+        acquire: () => this.subscriptions.acquire(collection, 0),
         onReset: (listener: () => void) => this.subscriptions.onReset(collection, listener),
         getSeq: () => this.subscriptions.getSeq(collection),
         queryClient: this.queryClient,
+        liveListOptions: { detachDelay: this.unsubscribeDelay, gcTime: this.listCacheTime },
       }
       this.contexts.set(collection, context)
     }

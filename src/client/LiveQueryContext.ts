@@ -12,7 +12,11 @@ export interface LiveQueryContext<T extends Item = Item> {
   readonly store: StoreLike<T>
   /** Sends LIST; its items are put into the store before it resolves. `seq` tells what it includes. */
   list(query: ListQuery, timeout?: number): Promise<ListResult>
-  /** Keeps the collection subscribed while the returned release is not called. */
+  /**
+   * Keeps the collection subscribed while the returned release is not called. A live list lingers
+   * `detachDelay` (the client passes its unsubscribeDelay) before releasing, so the client's
+   * release unsubscribes without a second delay.
+   */
   acquire(): () => void
   /** Called when the server could not replay missed changes: refetch (the store was reset already). */
   onReset(listener: () => void): () => void

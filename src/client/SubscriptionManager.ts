@@ -58,8 +58,12 @@ export class SubscriptionManager {
     private readonly unsubscribeDelay: number,
   ) {}
 
-  /** Keeps `collection` subscribed until the returned release is called (idempotent). */
-  acquire(collection: string): () => void {
+  /**
+   * Keeps `collection` subscribed until the returned release is called (idempotent). When it was the
+   * last hold, UNSUBSCRIBE follows after `unsubscribeDelay` (the client's by default; a holder that
+   * already lingered before releasing passes 0).
+   */
+  acquire(collection: string, unsubscribeDelay = this.unsubscribeDelay): () => void {
     const s = this.sync(collection)
     s.refs++
     clearTimeout(s.unsubscribeTimer)
@@ -69,7 +73,7 @@ export class SubscriptionManager {
     return () => {
       if (released) return
       released = true
-      this.release(s)
+      this.release(s, unsubscribeDelay)
     }
   }
 
@@ -144,12 +148,12 @@ export class SubscriptionManager {
     return s
   }
 
-  private release(s: CollectionSync): void {
+  private release(s: CollectionSync, delay: number): void {
     s.refs--
-    if (s.refs === 0) this.scheduleUnsubscribe(s)
+    if (s.refs === 0) this.scheduleUnsubscribe(s, delay)
   }
 
-  private scheduleUnsubscribe(s: CollectionSync): void {
+  private scheduleUnsubscribe(s: CollectionSync, delay = this.unsubscribeDelay): void {
     if (this.closed) return
     clearTimeout(s.unsubscribeTimer)
     s.unsubscribeTimer = setTimeout(() => {
@@ -159,7 +163,7 @@ export class SubscriptionManager {
       this.transport.request('UNSUBSCRIBE', [s.name]).catch(() => {
         // Not subscribed any more either way once the connection drops.
       })
-    }, this.unsubscribeDelay)
+    }, delay)
   }
 
   private apply(s: CollectionSync, event: ChangeEvent): void {

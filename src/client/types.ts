@@ -18,6 +18,12 @@ export interface ClientOptions {
   maxQueue?: number
   /** Delay before UNSUBSCRIBE after the last observer of a collection leaves (ms, default 1 000). */
   unsubscribeDelay?: number
+  /**
+   * How long a live list nobody observes keeps its state, ms (default 60 000). It lets go of the
+   * collection subscription after `unsubscribeDelay` like any observer; observed again within this
+   * time it shows the cached page flagged `isFetching` and refetches it, after it starts from scratch.
+   */
+  listCacheTime?: number
 }
 
 export interface WriteOptions {

@@ -121,8 +121,7 @@ describe('livecrud/react against the reference server', () => {
     expect(count.rows.get('r321')).toBe(1)
   })
 
-  // Rows only: a live list keeps its collection subscribed while its query stays cached (the client's
-  // list gcTime, 60 s, not settable through ClientOptions), so UNSUBSCRIBE would come a minute later.
+  // Rows only: live lists have their own teardown test (listSubscription.test.tsx).
   it('StrictMode: after unmount no listener is left and UNSUBSCRIBE is sent after the delay', async () => {
     const client = countingClient(connect(50))
     // Loaded up front: the test is about teardown, not 1,000 single GETs.
@@ -223,8 +222,7 @@ describe('livecrud/react against the reference server', () => {
 
   it('useItems (with Suspense) keeps a sorted, filtered page exact as other users write', async () => {
     const client = connect()
-    // The store knows every item up front. (Without this, a CHANGED moving an item the store never saw
-    // into the page is not shown by the client's live list: reported, not this layer's to fix.)
+    // The store knows every item up front (items it never held: test/client/liveList/unseenChanges).
     await client.getItems({ pageSize: ROWS }, COLLECTION)
     function Top() {
       const { data, total } = useItems<Row>(

@@ -50,6 +50,8 @@ export interface ListEntry<T extends Item = Item> {
   /** Ends the collection subscription this list holds while observed. */
   release: (() => void) | undefined
   detachTimer: ReturnType<typeof setTimeout> | undefined
+  /** It let go of the collection with data shown: not current until a LIST installs while held. */
+  lapsed: boolean
 }
 
 export function isNetworkError(error: unknown): boolean {
@@ -156,6 +158,7 @@ export class LiveLists<T extends Item = Item> {
       observers: 0,
       release: undefined,
       detachTimer: undefined,
+      lapsed: false,
     }
     this.entries.set(hash, entry)
     return entry
@@ -184,6 +187,7 @@ export class LiveLists<T extends Item = Item> {
       entry.detachTimer = undefined
       entry.release?.()
       entry.release = undefined
+      if (entry.list.hasData) entry.lapsed = true
     }, this.opts.detachDelay)
   }
 
@@ -199,7 +203,10 @@ export class LiveLists<T extends Item = Item> {
       entry.list.endFetch(token)
       throw toLivecrudError(error)
     }
-    if (!entry.disposed && !entry.list.install(token, result)) this.requestRefetch(hash, true)
+    if (entry.disposed) return { seq: result.seq, total: result.total }
+    const installed = entry.list.install(token, result)
+    if (entry.release !== undefined) entry.lapsed = false
+    if (!installed) this.requestRefetch(hash, true)
     return { seq: result.seq, total: result.total }
   }
 

@@ -90,7 +90,9 @@ export function createLiveQuery<T extends Item>(
     const failed = state.status === 'error'
     const status = e.list.hasData ? (failed ? 'error' : 'success') : state.status
     const error = failed && state.error ? toLivecrudError(state.error) : null
-    const isFetching = state.fetchStatus === 'fetching' || e.refetchScheduled
+    // A list that let go of its collection subscription may have missed events: its page is not
+    // current until the refetch that observing it again starts (a render reads before it subscribes).
+    const isFetching = state.fetchStatus === 'fetching' || e.refetchScheduled || e.lapsed
     const prev = snapshot
     if (
       prev &&
