@@ -25,7 +25,13 @@ export interface FaultCounts {
   disconnects: number
 }
 
-const PUSH = new Set(['ADDED', 'CHANGED', 'REMOVED'])
+/** An encoded socket.io EVENT packet of the default namespace carrying a push (no ack id). */
+const PUSH = /^2\["(ADDED|CHANGED|REMOVED)"/
+
+function isPush(packets: unknown): boolean {
+  const first: unknown = Array.isArray(packets) ? packets[0] : packets
+  return typeof first === 'string' && PUSH.test(first)
+}
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
@@ -69,31 +75,36 @@ export class FaultInjector {
   }
 
   private wrap(socket: Socket): void {
-    const emit = socket.emit.bind(socket)
-    socket.emit = ((event: string, ...args: unknown[]) => {
-      if (!PUSH.has(event)) return emit(event, ...args)
+    // Below socket.emit: the server also pushes one event to many sockets as a single broadcast,
+    // which reaches each connection here, already encoded.
+    const client = socket.client as unknown as {
+      writeToEngine(packets: unknown, opts: unknown): void
+    }
+    const write = client.writeToEngine.bind(client)
+    client.writeToEngine = (packets: unknown, opts: unknown) => {
+      if (!isPush(packets)) return write(packets, opts)
       if (this.chance(this.rates.dropEvent)) {
         this.counts.droppedEvents++
-        return true
+        return
       }
       if (this.chance(this.rates.duplicateEvent)) {
         this.counts.duplicatedEvents++
-        emit(event, ...args)
+        write(packets, opts)
       }
       if (this.chance(this.rates.delayEvent)) {
         this.counts.delayedEvents++
         const t = setTimeout(
           () => {
             this.pending.delete(t)
-            emit(event, ...args)
+            write(packets, opts)
           },
           1 + this.random() * this.rates.maxDelayMs,
         )
         this.pending.add(t)
-        return true
+        return
       }
-      return emit(event, ...args)
-    }) as typeof socket.emit
+      write(packets, opts)
+    }
     socket.use((packet, next) => {
       if (!WRITES.has(String(packet[0]))) return next()
       if (this.chance(this.rates.dropRequest)) {
