@@ -154,12 +154,14 @@ describe('livecrud/react against the reference server', () => {
       timeout: 10_000,
     })
     expect(client.live()).toBeGreaterThan(ROWS)
+    const mine = (event: string) => log.filter((e) => e === `${client.clientId} ${event}`)
+    // The rows render from the store at once: the SUBSCRIBE may still be on its way to the server.
+    await waitFor(() => expect(mine('SUBSCRIBE')).toHaveLength(1))
     log.length = 0
 
     unmount()
 
     expect(client.live()).toBe(0)
-    const mine = (event: string) => log.filter((e) => e === `${client.clientId} ${event}`)
     await waitFor(() => expect(mine('UNSUBSCRIBE')).toHaveLength(1))
     expect(mine('SUBSCRIBE')).toHaveLength(0)
   }, 20_000)
