@@ -70,7 +70,7 @@ describe('useItems and the collection subscription', () => {
     await sleep(DELAY / 2)
     expect(mine('UNSUBSCRIBE')).toHaveLength(0)
     // Not the list cache time (60 s) nor a second delay on top of the client's.
-    await waitFor(() => expect(mine('UNSUBSCRIBE')).toHaveLength(1), { timeout: DELAY + 500 })
+    await waitFor(() => expect(mine('UNSUBSCRIBE')).toHaveLength(1), { timeout: DELAY + 700 })
     expect(Date.now() - left).toBeGreaterThanOrEqual(DELAY - 10)
     await sleep(DELAY + 100)
     expect(mine('UNSUBSCRIBE')).toHaveLength(1)
