@@ -124,6 +124,12 @@ function runSuiteProcess(
         // already gone
       }
     }
+    // The group does not see the terminal's Ctrl-C: pass interruptions on.
+    const interrupted = (signal: NodeJS.Signals) => {
+      killGroup('SIGKILL')
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    }
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted)
     const timer = setTimeout(() => {
       timedOut = true
       killGroup('SIGTERM')
@@ -131,6 +137,7 @@ function runSuiteProcess(
     }, timeoutS * 1000)
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
+      process.off('SIGINT', interrupted).off('SIGTERM', interrupted)
       // Whatever the suite left running in its group goes too.
       killGroup('SIGKILL')
       const seconds = (performance.now() - t0) / 1000
