@@ -211,6 +211,30 @@ describe('createLiveQuery', () => {
     expect(q.getSnapshot().ids).toEqual(['i0', 'i1', 'x'])
   })
 
+  it('an event about an item the store never held makes the page refetch, unless a LIST covers it', async () => {
+    h = new Harness()
+    seed(6)
+    h.outbox.length = 0 // written before this client subscribed: it only learns the page
+    const q = h.query({ sort: 's', pageSize: 2 })
+    q.subscribe(() => {})
+    await h.settle()
+    expect(q.getSnapshot()).toMatchObject({ ids: ['i0', 'i1'], total: 6 })
+    expect(h.store.peek('i5')).toBeUndefined()
+    // Heard before a LIST that includes it: nothing more to ask.
+    void q.refetch()
+    h.serverWrite('PATCH', 'i5', { s: -1 })
+    await h.settle()
+    expect(h.lists).toBe(2)
+    expect(q.getSnapshot()).toMatchObject({ ids: ['i5', 'i0'], total: 6, isFetching: false })
+    // Heard after the installed LIST: the page is unsure (shown as fetching) until refetched.
+    h.serverWrite('DELETE', 'i4')
+    h.deliver()
+    expect(q.getSnapshot()).toMatchObject({ ids: ['i5', 'i0'], total: 6, isFetching: true })
+    await h.settle()
+    expect(h.lists).toBe(3)
+    expect(q.getSnapshot()).toMatchObject({ ids: ['i5', 'i0'], total: 5, isFetching: false })
+  })
+
   it('refetches active lists after a reset', async () => {
     h = new Harness()
     seed(2)
