@@ -90,7 +90,8 @@ export class LiveList<T extends Item = Item> {
       if (seq !== undefined && seq <= this.installedSeq) continue
       if (this.hasData) unsure = true
     }
-    if (!unsure || this.unsure) return
+    if (!unsure) return
+    // Asked again even when already unsure: a LIST that failed meanwhile left it so.
     this.unsure = true
     this.onInexact()
     this.notify()

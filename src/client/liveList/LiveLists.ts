@@ -201,6 +201,8 @@ export class LiveLists<T extends Item = Item> {
       result = await this.context.list(entry.list.query)
     } catch (error) {
       entry.list.endFetch(token)
+      // The failure shows as status 'error' (a network error retries while still fetching).
+      if (entry.release !== undefined) entry.lapsed = false
       throw toLivecrudError(error)
     }
     if (entry.disposed) return { seq: result.seq, total: result.total }
