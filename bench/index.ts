@@ -279,6 +279,22 @@ function markdown(
   ].join('\n')
 }
 
+const README_START = '<!-- bench:start -->'
+const README_END = '<!-- bench:end -->'
+
+/** Replaces what lies between the README's bench markers; false when it has none. */
+function updateReadme(md: string): boolean {
+  const path = join(ROOT, 'README.md')
+  if (!existsSync(path)) return false
+  const text = readFileSync(path, 'utf8')
+  const start = text.indexOf(README_START)
+  const end = text.indexOf(README_END)
+  if (start < 0 || end < start) return false
+  const body = md.replace(/^<!--.*-->\n/, '')
+  writeFileSync(path, `${text.slice(0, start + README_START.length)}\n${body}${text.slice(end)}`)
+  return true
+}
+
 function machine() {
   let commit: string | undefined
   try {
@@ -356,6 +372,10 @@ async function main(): Promise<void> {
       markdown(results, { ...info, quick: args.quick }, command),
     )
     console.log('\nwrote bench/results.json and bench/results.md')
+    // Quick runs are for checking; only a full run is what the README quotes.
+    if (!args.quick && updateReadme(markdown(results, { ...info, quick: false }, command))) {
+      console.log('updated the Benchmarks section of README.md')
+    }
   }
   if (results.some((r) => r.status === 'failed' || r.status === 'timeout')) process.exitCode = 1
 }
