@@ -121,20 +121,22 @@ export class ClientCore implements LivecrudClient {
     })
   }
 
-  async getItem<T extends Item = Item>(
+  getItem<T extends Item = Item>(
     id: Id,
     collection: string,
     timeout?: number,
   ): Promise<T | undefined> {
-    const { result } = await this.transport.request<Item | null>('GET', [collection, id], timeout)
-    if (result === null || result === undefined) {
-      if (isValidId(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
-      return undefined
-    }
-    if (!isItem(result))
-      throw new ServerError('INTERNAL', 'the server answered GET with a malformed item')
-    this.stores.dispatch(collection, { type: 'server/items', items: [result] })
-    return result as T
+    // The store takes the answer in the ack callback: the caller awaits one promise, not two.
+    return this.transport.call('GET', [collection, id], timeout, (result) => {
+      if (result === null || result === undefined) {
+        if (isValidId(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
+        return undefined
+      }
+      if (!isItem(result))
+        throw new ServerError('INTERNAL', 'the server answered GET with a malformed item')
+      this.stores.dispatch(collection, { type: 'server/items', items: [result] })
+      return result as T
+    })
   }
 
   async getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]> {

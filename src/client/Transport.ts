@@ -39,7 +39,7 @@ export class Transport {
   private readonly disposers: Array<() => void> = []
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private readonly ownsSocket: boolean
-  /** Rejectors of requests still waiting, so a refused handshake fails them at once. */
+  /** Rejectors of requests still waiting, so a refused handshake or close fails them at once. */
   private readonly waiting = new Set<(error: Error) => void>()
   /** Set when the server refused the handshake (e.g. UNAUTHORIZED); requests fail with it. */
   private refusal: ServerError | undefined
@@ -96,22 +96,37 @@ export class Transport {
     args: unknown[],
     timeout: number = this.defaultTimeout,
   ): Promise<AckResult<R, M>> {
+    return this.call(
+      event,
+      args,
+      timeout,
+      toAckResult as (result: unknown, meta: unknown) => AckResult<R, M>,
+    )
+  }
+
+  /**
+   * `request`, settled with `map(result, meta)` run when the ack arrives (rejected if it throws):
+   * a hot path then needs no second promise to post-process the answer.
+   */
+  call<T>(
+    event: string,
+    args: unknown[],
+    timeout: number | undefined,
+    map: (result: unknown, meta: unknown) => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(new DisconnectedError(event, 'client closed'))
       if (this.refusal) return reject(this.refusal)
       if (this.state === 'disconnected')
         return reject(new DisconnectedError(event, 'not connected'))
       const ms = validTimeout(timeout, this.defaultTimeout)
-      const fail = (error: Error) => {
-        this.waiting.delete(fail)
-        reject(error)
-      }
-      this.waiting.add(fail)
+      // `reject` itself is the waiting entry: whoever removes it from the set settles the request.
+      this.waiting.add(reject)
       this.socket
         .timeout(ms)
         .emit(event, ...args, (ioErr: unknown, err: unknown, result: unknown, meta: unknown) => {
           // Already failed (client closed, handshake refused): a late answer changes nothing.
-          if (!this.waiting.delete(fail)) return
+          if (!this.waiting.delete(reject)) return
           if (ioErr) {
             const message = ioErr instanceof Error ? ioErr.message : String(ioErr)
             return reject(
@@ -121,7 +136,13 @@ export class Transport {
             )
           }
           if (err !== null && err !== undefined) return reject(fromWireError(err))
-          resolve({ result: result as R, meta: meta as M | undefined })
+          let value: T
+          try {
+            value = map(result, meta)
+          } catch (error) {
+            return reject(error)
+          }
+          resolve(value)
         })
     })
   }
@@ -132,7 +153,7 @@ export class Transport {
     clearTimeout(this.retryTimer)
     for (const dispose of this.disposers.splice(0)) dispose()
     this.setState('closed')
-    for (const fail of [...this.waiting]) fail(new DisconnectedError('request', 'client closed'))
+    this.failWaiting(new DisconnectedError('request', 'client closed'))
     this.stateListeners.clear()
     this.pushListeners.clear()
     if (this.ownsSocket) this.socket.disconnect()
@@ -164,7 +185,7 @@ export class Transport {
           ? fromWireError(error.data)
           : new ServerError('UNAUTHORIZED', error.message || 'connection refused')
         this.setState('disconnected')
-        for (const fail of [...this.waiting]) fail(this.refusal)
+        this.failWaiting(this.refusal)
       } else if (this.state === 'connected') this.setState('disconnected')
     })
     for (const type of PUSH_EVENTS) {
@@ -175,11 +196,21 @@ export class Transport {
     }
   }
 
+  private failWaiting(error: Error): void {
+    const waiting = [...this.waiting]
+    this.waiting.clear()
+    for (const reject of waiting) reject(error)
+  }
+
   private setState(state: ConnectionState): void {
     if (this.state === state || this.state === 'closed') return
     this.state = state
     for (const listener of [...this.stateListeners]) safeCall(listener, state)
   }
+}
+
+function toAckResult(result: unknown, meta: unknown): AckResult {
+  return { result, meta }
 }
 
 function makeAuth(clientId: string, token: TransportOptions['token']): AuthFn {

@@ -51,6 +51,11 @@ export class ChangeLog {
     })
   }
 
+  /** Whether this batch has touched `id`. */
+  has(id: Id): boolean {
+    return this.#touched.has(id)
+  }
+
   markStale(id: Id): void {
     this.#stale.push(id)
   }

@@ -99,6 +99,21 @@ export class CollectionStore<T extends Item = Item> {
   #commit(entry: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
     if (update === null) return
     const { id } = entry
+    // A re-read of the version already held (a repeated GET, an echo the ack confirmed first) cannot
+    // change the entry: nothing to log or flush. Still logged when this batch already changed the
+    // entry (its change reports the last transition's cause and seq), and for a stale entry (the read
+    // that found it stale asks for a refetch at the flush).
+    if (
+      update.server === undefined &&
+      update.pending === undefined &&
+      update.staleVersion === undefined &&
+      update.error === undefined &&
+      !entry.stale &&
+      this.#entries.get(id) === entry &&
+      !this.#log.has(id)
+    ) {
+      return
+    }
     this.#log.touch(entry, cause, seq)
     const prevPending = entry.pending
     const wasVisible = entry.visible !== undefined
