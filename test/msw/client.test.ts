@@ -210,6 +210,15 @@ describe('createClient over a mocked socket.io server', () => {
     await expect(client.getItem('a', 'todos')).rejects.toMatchObject({ code: 'INTERNAL' })
   })
 
+  it('a GET answered with a malformed item rejects with INTERNAL; the store keeps nothing', async () => {
+    const { mock, client } = setup()
+    mock.on('GET', () => [null, { title: 'no id' }])
+    const error = await client.getItem('a', 'todos').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ServerError)
+    expect(error).toMatchObject({ code: 'INTERNAL' })
+    expect(client.collection('todos').getItemState('a').status).toBe('unknown')
+  })
+
   it('a rejected write is rolled back', async () => {
     const { mock, client } = setup()
     await connected(client)
