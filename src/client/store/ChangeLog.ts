@@ -1,14 +1,13 @@
 import type { Id, Item } from '../../protocol/index.js'
 import type { LivecrudError } from '../../protocol/errors.js'
 import type { ItemState, StoreChange, UnseenChange } from '../types.js'
-import type { ItemEntry } from './ItemEntry.js'
+import { ItemEntry } from './ItemEntry.js'
 import type { ReplayFailure } from './replayPending.js'
 
 const NONE: readonly never[] = Object.freeze([])
 
 /** An entry as it was when the batch first touched it. */
 interface Touched {
-  entry: ItemEntry
   visible: Item | undefined
   version: number
   hasPendingWrites: boolean
@@ -33,14 +32,8 @@ export class ChangeLog {
 
   /** Call before a transition mutates `entry`. */
   touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
-    const known = this.#touched.get(entry.id)
-    if (known) {
-      known.cause = cause
-      if (seq !== undefined) known.seq = seq
-      return
-    }
+    if (this.#again(entry.id, cause, seq)) return
     this.#touched.set(entry.id, {
-      entry,
       visible: entry.visible,
       version: entry.version,
       hasPendingWrites: entry.hasPendingWrites,
@@ -49,6 +42,29 @@ export class ChangeLog {
       cause,
       seq,
     })
+  }
+
+  /** Call before a transition replaces a plain item (stored without an entry). */
+  touchItem(item: Item, cause: StoreChange['cause'], seq?: number): void {
+    if (this.#again(item.id, cause, seq)) return
+    this.#touched.set(item.id, {
+      visible: item,
+      version: item._version,
+      hasPendingWrites: false,
+      error: null,
+      status: 'present',
+      cause,
+      seq,
+    })
+  }
+
+  /** A later transition of an id this batch touched: the change reports the last cause and seq. */
+  #again(id: Id, cause: StoreChange['cause'], seq: number | undefined): boolean {
+    const known = this.#touched.get(id)
+    if (!known) return false
+    known.cause = cause
+    if (seq !== undefined) known.seq = seq
+    return true
   }
 
   /** Whether this batch has touched `id`. */
@@ -68,8 +84,11 @@ export class ChangeLog {
     this.#failures.push(failure)
   }
 
-  /** Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures. */
-  take(): {
+  /**
+   * Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures.
+   * `current` is what the store holds for an id now (a plain item or its entry).
+   */
+  take(current: (id: Id) => Item | ItemEntry | undefined): {
     changes: StoreChange[]
     states: readonly Id[]
     stale: readonly Id[]
@@ -80,18 +99,34 @@ export class ChangeLog {
     const states = this.#states
     states.length = 0
     for (const [id, t] of this.#touched) {
-      const { entry } = t
-      if (
-        entry.visible !== t.visible ||
-        entry.version !== t.version ||
-        entry.hasPendingWrites !== t.hasPendingWrites ||
-        entry.error !== t.error ||
-        entry.status !== t.status
-      ) {
-        states.push(id)
+      const now = current(id)
+      let visible: Item | undefined
+      if (now instanceof ItemEntry) {
+        visible = now.visible
+        if (
+          visible !== t.visible ||
+          now.version !== t.version ||
+          now.hasPendingWrites !== t.hasPendingWrites ||
+          now.error !== t.error ||
+          now.status !== t.status
+        ) {
+          states.push(id)
+        }
+      } else {
+        // Touched ids are always stored; a plain item is present, confirmed, without writes or error.
+        visible = now
+        if (
+          visible !== t.visible ||
+          now?._version !== t.version ||
+          t.hasPendingWrites ||
+          t.error !== null ||
+          t.status !== 'present'
+        ) {
+          states.push(id)
+        }
       }
-      if (entry.visible === t.visible) continue
-      const change: StoreChange = { id, before: t.visible, after: entry.visible, cause: t.cause }
+      if (visible === t.visible) continue
+      const change: StoreChange = { id, before: t.visible, after: visible, cause: t.cause }
       if (t.seq !== undefined) change.seq = t.seq
       changes.push(change)
     }

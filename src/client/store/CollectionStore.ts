@@ -2,12 +2,14 @@ import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { Id, Item } from '../../protocol/index.js'
 import type { ItemState, StoreChange, UnseenChange } from '../types.js'
 import type { LocalMutation, StoreAction } from './actions.js'
+import { applyItemOps } from './applyItemOps.js'
 import { Batcher } from './Batcher.js'
 import { ChangeLog } from './ChangeLog.js'
 import { ItemEntry, UNKNOWN_STATE, type EntryUpdate, type ServerLayer } from './ItemEntry.js'
 import { MutationIndex } from './MutationIndex.js'
 import type { ReplayFailure } from './replayPending.js'
 import { reduceAction, type ReduceTarget } from './reduceAction.js'
+import { isVersion } from './serverTransitions.js'
 import { Subscriptions } from './Subscriptions.js'
 
 export interface CollectionStoreOptions {
@@ -26,7 +28,12 @@ export interface CollectionStoreOptions {
  * collection); `rev` bumps once per notified batch. Read items through the store's methods.
  */
 export interface CollectionStoreState {
-  entries: Map<Id, ItemEntry>
+  /**
+   * An item with nothing but its confirmed value is stored as that frozen item (its version is
+   * `_version`); any other (pending writes, error, stale, tombstone, a handed-out `ItemState`) as an
+   * `ItemEntry`.
+   */
+  entries: Map<Id, Item | ItemEntry>
   rev: number
 }
 
@@ -39,7 +46,7 @@ type Cause = StoreChange['cause']
 export class CollectionStore<T extends Item = Item> {
   readonly name: string
   readonly #api: StoreApi<CollectionStoreState>
-  readonly #entries = new Map<Id, ItemEntry>()
+  readonly #entries = new Map<Id, Item | ItemEntry>()
   readonly #mutations = new MutationIndex()
   readonly #stale = new Set<Id>()
   #size = 0
@@ -59,10 +66,10 @@ export class CollectionStore<T extends Item = Item> {
     this.#subscriptions = new Subscriptions<T>(this.#onError)
     this.#target = {
       name: this.name,
-      entry: (id) => this.#entries.get(id) ?? new ItemEntry(id),
+      entry: (id) => this.#entryOf(id) ?? new ItemEntry(id),
       pendingEntry: (mutationId) => {
         const id = this.#mutations.itemOf(mutationId)
-        return id === undefined ? undefined : this.#entries.get(id)
+        return id === undefined ? undefined : this.#entryOf(id)
       },
       hasMutation: (mutationId) => this.#mutations.has(mutationId),
       commit: (entry, update, cause, seq) => this.#commit(entry, update, cause, seq),
@@ -71,6 +78,30 @@ export class CollectionStore<T extends Item = Item> {
       unseen: (id, seq) => this.#log.unseen(id, seq),
       onError: this.#onError,
     }
+  }
+
+  /**
+   * The entry of `id`: the stored one, or a fresh unstored view of its plain item (`#commit` stores
+   * the result back, as an item again when it stayed plain).
+   */
+  #entryOf(id: Id): ItemEntry | undefined {
+    const value = this.#entries.get(id)
+    return value === undefined || value instanceof ItemEntry ? value : ItemEntry.confirmed(value)
+  }
+
+  /** The stored entry of `id`, turning a plain item into one (to cache its `ItemState`). */
+  #storedEntry(id: Id): ItemEntry | undefined {
+    const value = this.#entries.get(id)
+    if (value === undefined || value instanceof ItemEntry) return value
+    const entry = ItemEntry.confirmed(value)
+    this.#entries.set(id, entry)
+    return entry
+  }
+
+  /** The stored entry of `id` when it has one (plain items have no pending writes). */
+  #fullEntry(id: Id): ItemEntry | undefined {
+    const value = this.#entries.get(id)
+    return value instanceof ItemEntry ? value : undefined
   }
 
   /** The underlying zustand store (for devtools): `rev` bumps once per notified batch. */
@@ -83,12 +114,35 @@ export class CollectionStore<T extends Item = Item> {
   dispatch(action: StoreAction): void {
     this.#batcher.begin()
     try {
-      reduceAction(this.#target, action)
+      if (!this.#changePlain(action)) reduceAction(this.#target, action)
     } catch (error) {
       this.#onError(error)
     } finally {
       this.#batcher.end()
     }
+  }
+
+  /**
+   * The usual event, a CHANGED that applies over a plain item, without an entry: the same transition
+   * as `reduceAction` (no pending write to confirm, the next version, present and not stale) with
+   * nothing allocated but the new item. False when it does not fit: `reduceAction` then handles it.
+   */
+  #changePlain(action: StoreAction): boolean {
+    if (typeof action !== 'object' || action === null || action.type !== 'server/changed') {
+      return false
+    }
+    const { id, ops, meta } = action
+    if (typeof id !== 'string' || !isVersion(meta?.version)) return false
+    const item = this.#entries.get(id)
+    if (item === undefined || item instanceof ItemEntry || item._version !== meta.version - 1) {
+      return false
+    }
+    const result = applyItemOps(item, ops, id, meta.version)
+    if (!result.ok) return false // reduceAction reports the error and marks the item stale
+    this.#log.touchItem(item, 'server', meta.seq)
+    this.#entries.set(id, result.item)
+    this.#batcher.mark(this)
+    return true
   }
 
   batch<R>(fn: () => R): R {
@@ -109,7 +163,7 @@ export class CollectionStore<T extends Item = Item> {
       update.staleVersion === undefined &&
       update.error === undefined &&
       !entry.stale &&
-      this.#entries.get(id) === entry &&
+      this.#entries.has(id) &&
       !this.#log.has(id)
     ) {
       return
@@ -128,14 +182,18 @@ export class CollectionStore<T extends Item = Item> {
     } else if (this.#stale.size > 0) {
       this.#stale.delete(id)
     }
-    if (this.#entries.get(id) !== entry) this.#entries.set(id, entry)
+    // Most items carry nothing but their confirmed value: keep that alone, no entry per item.
+    const stored = entry.plain ? entry.item! : entry
+    if (this.#entries.get(id) !== stored) this.#entries.set(id, stored)
     for (const failure of failures) this.#log.replayFailure(failure)
     this.#batcher.mark(this)
   }
 
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
-    const { changes, states, stale, failures, unseen } = this.#log.take()
+    const { changes, states, stale, failures, unseen } = this.#log.take((id) =>
+      this.#entries.get(id),
+    )
     this.#api.setState({ rev: this.#api.getState().rev + 1 })
     for (const failure of failures) {
       try {
@@ -152,25 +210,26 @@ export class CollectionStore<T extends Item = Item> {
 
   /** The visible value (server state + pending writes), frozen. */
   peek(id: Id): T | undefined {
-    return this.#entries.get(id)?.visible as T | undefined
+    const value = this.#entries.get(id)
+    return (value instanceof ItemEntry ? value.visible : value) as T | undefined
   }
 
   getItemState(id: Id): ItemState<T> {
-    return (this.#entries.get(id)?.state ?? UNKNOWN_STATE) as ItemState<T>
+    return (this.#storedEntry(id)?.state ?? UNKNOWN_STATE) as ItemState<T>
   }
 
   hasPendingWrites(id: Id): boolean {
-    return this.#entries.get(id)?.hasPendingWrites ?? false
+    return this.#fullEntry(id)?.hasPendingWrites ?? false
   }
 
   /** The confirmed layer of an item (debugging, tests). */
   getConfirmed(id: Id): ServerLayer | undefined {
-    return this.#entries.get(id)?.server
+    return this.#entryOf(id)?.server
   }
 
   /** Pending writes of this collection in write order (the same array while unchanged). */
   getPendingMutations(): readonly LocalMutation[] {
-    return this.#mutations.list(this.#entries)
+    return this.#mutations.list((id) => this.#fullEntry(id))
   }
 
   /** Ids whose newest server state could not be applied: refetch them and dispatch `server/items`. */
@@ -184,11 +243,16 @@ export class CollectionStore<T extends Item = Item> {
   }
 
   *values(): IterableIterator<T> {
-    for (const entry of this.#entries.values()) if (entry.visible) yield entry.visible as T
+    for (const value of this.#entries.values()) {
+      if (!(value instanceof ItemEntry)) yield value as T
+      else if (value.visible) yield value.visible as T
+    }
   }
 
   *ids(): IterableIterator<Id> {
-    for (const entry of this.#entries.values()) if (entry.visible) yield entry.id
+    for (const [id, value] of this.#entries) {
+      if (!(value instanceof ItemEntry) || value.visible) yield id
+    }
   }
 
   // ---- subscriptions -----------------------------------------------------------------------

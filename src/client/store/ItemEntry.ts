@@ -67,6 +67,36 @@ export class ItemEntry {
 
   constructor(readonly id: Id) {}
 
+  /** A view of a plain confirmed item as an entry, for a transition to work on. */
+  static confirmed(item: Item): ItemEntry {
+    const entry = new ItemEntry(item.id)
+    entry.item = item
+    entry.version = item._version
+    entry.visible = item
+    entry.status = 'present'
+    return entry
+  }
+
+  /**
+   * Whether the entry holds nothing but its confirmed item (versioned by `item._version`): the store
+   * then keeps the item alone. An entry whose `ItemState` was handed out is kept, so the state keeps
+   * its identity while unchanged.
+   */
+  get plain(): boolean {
+    const { item } = this
+    return (
+      item !== undefined &&
+      this.#state === undefined &&
+      this.visible === item &&
+      !this.deleted &&
+      this.pending.length === 0 &&
+      this.error === null &&
+      this.failed.length === 0 &&
+      this.staleVersion <= this.version &&
+      item._version === this.version
+    )
+  }
+
   get stale(): boolean {
     return this.staleVersion > this.version
   }

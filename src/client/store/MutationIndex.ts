@@ -29,11 +29,11 @@ export class MutationIndex {
   }
 
   /** Every pending write in write order; the same array while unchanged. */
-  list(entries: ReadonlyMap<Id, ItemEntry>): readonly LocalMutation[] {
+  list(entryOf: (id: Id) => ItemEntry | undefined): readonly LocalMutation[] {
     if (this.#list) return this.#list
     const list: LocalMutation[] = []
     for (const [mutationId, id] of this.#ids) {
-      const p = entries.get(id)?.pending.find((p) => p.mutation.mutationId === mutationId)
+      const p = entryOf(id)?.pending.find((p) => p.mutation.mutationId === mutationId)
       if (p) list.push(p.mutation)
     }
     return (this.#list = list)
