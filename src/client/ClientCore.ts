@@ -30,6 +30,7 @@ import type {
   PendingWrite,
   WriteOptions,
 } from './types.js'
+import { callSafely } from './callSafely.js'
 
 const DEFAULT_TIMEOUT = 10_000
 const DEFAULT_MAX_QUEUE = 1000
@@ -106,15 +107,7 @@ export class ClientCore implements LivecrudClient {
       }
     })
     this.transport.onPush((event) => {
-      for (const listener of [...this.eventListeners]) {
-        try {
-          listener(event)
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error
-          })
-        }
-      }
+      for (const listener of [...this.eventListeners]) callSafely(listener, event)
       this.subscriptions.handleEvent(event)
       const { mutationId, clientId } = event.meta
       if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
@@ -236,13 +229,7 @@ export class ClientCore implements LivecrudClient {
     // Only collections that made live queries have live lists to stop.
     for (const collection of this.queried) {
       const context = this.contexts.get(collection)
-      try {
-        if (context) disposeLiveLists(context)
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
-      }
+      if (context) callSafely(disposeLiveLists, context)
     }
     this.queried.clear()
     this.queryClient?.clear()

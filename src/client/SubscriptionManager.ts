@@ -3,6 +3,7 @@ import { ServerError } from './errors.js'
 import { eventToAction } from './StoreRegistry.js'
 import type { StoreRegistry } from './StoreRegistry.js'
 import type { Transport } from './Transport.js'
+import { callSafely } from './callSafely.js'
 
 /** `$in` accepts at most this many values (protocol query limits). */
 const REFETCH_CHUNK = 100
@@ -228,7 +229,7 @@ export class SubscriptionManager {
       // The answered seq is where this connection's event chain (prevSeq) starts. After a reset it is
       // taken only once the refetch succeeded: a failed one retries from the old position.
       s.lastSeq = result.seq
-      if (reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) safe(l)
+      if (reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) callSafely(l)
       ok = true
     } catch (error) {
       ok = false
@@ -301,14 +302,4 @@ function isSubscribeResult(value: unknown): value is SubscribeResult {
     ((value as SubscribeResult).changes === undefined ||
       Array.isArray((value as SubscribeResult).changes))
   )
-}
-
-function safe(fn: () => void): void {
-  try {
-    fn()
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error
-    })
-  }
 }

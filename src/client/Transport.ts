@@ -5,6 +5,7 @@ import type { ChangeEvent, EventMeta, Item } from '../protocol/types.js'
 import { isWireError } from '../protocol/errors.js'
 import { DisconnectedError, ServerError, TimeoutError, fromWireError } from './errors.js'
 import type { ConnectionState } from './types.js'
+import { callSafely } from './callSafely.js'
 
 export interface TransportOptions {
   url?: string
@@ -191,7 +192,7 @@ export class Transport {
     for (const type of PUSH_EVENTS) {
       on(type, (...args: unknown[]) => {
         const event = toChangeEvent(type, args)
-        if (event) for (const listener of [...this.pushListeners]) safeCall(listener, event)
+        if (event) for (const listener of [...this.pushListeners]) callSafely(listener, event)
       })
     }
   }
@@ -205,7 +206,7 @@ export class Transport {
   private setState(state: ConnectionState): void {
     if (this.state === state || this.state === 'closed') return
     this.state = state
-    for (const listener of [...this.stateListeners]) safeCall(listener, state)
+    for (const listener of [...this.stateListeners]) callSafely(listener, state)
   }
 }
 
@@ -227,17 +228,6 @@ function makeAuth(clientId: string, token: TransportOptions['token']): AuthFn {
 
 function validTimeout(ms: unknown, fallback: number): number {
   return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : fallback
-}
-
-function safeCall<A>(fn: (arg: A) => void, arg: A): void {
-  try {
-    fn(arg)
-  } catch (error) {
-    // A throwing listener must not break delivery to the others.
-    queueMicrotask(() => {
-      throw error
-    })
-  }
 }
 
 function isMeta(value: unknown): value is EventMeta {

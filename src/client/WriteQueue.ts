@@ -3,6 +3,7 @@ import { DisconnectedError, QueueFullError, ServerError, TimeoutError } from './
 import type { LivecrudError } from './errors.js'
 import type { Transport } from './Transport.js'
 import type { PendingWrite } from './types.js'
+import { callSafely } from './callSafely.js'
 
 export type WriteKind = PendingWrite['kind']
 
@@ -203,14 +204,14 @@ export class WriteQueue {
       )
       if (!this.remove(entry)) return 'done'
       let invalid: ServerError | void = undefined
-      safe(() => (invalid = this.hooks.onSuccess(entry, result, meta)))
+      callSafely(() => (invalid = this.hooks.onSuccess(entry, result, meta)))
       this.settle(entry, result, invalid ?? undefined)
       return 'done'
     } catch (error) {
       if (this.closed || !this.entries.includes(entry)) return 'done'
       if (error instanceof ServerError) {
         this.remove(entry)
-        safe(() => this.hooks.onFailure(entry, error))
+        callSafely(() => this.hooks.onFailure(entry, error))
         this.settle(entry, undefined, error)
         return 'done'
       }
@@ -259,7 +260,7 @@ export class WriteQueue {
 
   private changed(): void {
     this.snapshot = Object.freeze(this.entries.map((e) => e.view))
-    for (const listener of [...this.listeners]) safe(listener)
+    for (const listener of [...this.listeners]) callSafely(listener)
   }
 }
 
@@ -275,14 +276,4 @@ function makeView(w: WriteRequest, state: PendingWrite['state']): PendingWrite {
     kind: w.kind,
     state,
   })
-}
-
-function safe(fn: () => void): void {
-  try {
-    fn()
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error
-    })
-  }
 }
