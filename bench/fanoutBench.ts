@@ -121,7 +121,7 @@ function serverCpuMs(servers: Child[]): number {
   try {
     let ticks = 0
     for (const s of servers) {
-      const fields = readFileSync(`/proc/${s.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      const fields = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
       ticks += Number(fields[11]) + Number(fields[12])
     }
     return ticks * 10 // USER_HZ is 100 on Linux
