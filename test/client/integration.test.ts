@@ -82,7 +82,8 @@ describe('client against the reference server', () => {
     expect(await code(c.postItem({ big: 'x'.repeat(5000) }, 'todos'))).toBe('PAYLOAD_TOO_LARGE')
     const error = await c.getItem('x', '9bad').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ServerError)
-    expect((error as ServerError).message).toBeTruthy()
+    expect((error as ServerError).code).toBe('BAD_REQUEST')
+    expect((error as ServerError).message).toContain('collection must match')
   })
 
   it('answers RATE_LIMITED when a connection exceeds its request rate', async () => {
