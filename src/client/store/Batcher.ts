@@ -14,7 +14,14 @@ const MAX_FLUSH_ROUNDS = 100
 export class Batcher {
   #depth = 0
   #flushing = false
-  #dirty = new Set<Flushable>()
+  /**
+   * Targets marked since the last flush, `#dirtyCount` of them. A flush runs per event, so these are
+   * arrays reused with a count (a Set allocates an iterator per loop; `length = 0` frees the storage).
+   */
+  #dirty: Flushable[] = []
+  #dirtyCount = 0
+  /** The targets a flush round is delivering; swapped with `#dirty`. */
+  #draining: Flushable[] = []
   readonly #onError: (error: unknown) => void
 
   constructor(onError: (error: unknown) => void = (error) => console.error(error)) {
@@ -46,24 +53,32 @@ export class Batcher {
 
   /** Schedules `target.flush()` for the end of the current (or next) outermost batch. */
   mark(target: Flushable): void {
-    this.#dirty.add(target)
+    // A client has a handful of collections: a scan is the cheapest set.
+    for (let i = 0; i < this.#dirtyCount; i++) if (this.#dirty[i] === target) return
+    this.#dirty[this.#dirtyCount++] = target
   }
 
   #flush(): void {
     if (this.#flushing) return
     this.#flushing = true
     try {
-      for (let round = 0; this.#dirty.size > 0; round++) {
+      for (let round = 0; this.#dirtyCount > 0; round++) {
         if (round === MAX_FLUSH_ROUNDS) {
-          this.#dirty.clear()
+          this.#dirty.fill(undefined as unknown as Flushable, 0, this.#dirtyCount)
+          this.#dirtyCount = 0
           this.#onError(
             new Error('livecrud: listeners kept changing the store; notifications dropped'),
           )
           break
         }
         const targets = this.#dirty
-        this.#dirty = new Set()
-        for (const target of targets) {
+        const count = this.#dirtyCount
+        this.#dirty = this.#draining
+        this.#dirtyCount = 0
+        this.#draining = targets
+        for (let i = 0; i < count; i++) {
+          const target = targets[i]!
+          targets[i] = undefined as unknown as Flushable
           try {
             target.flush()
           } catch (error) {

@@ -5,9 +5,14 @@ import { ItemEntry } from './ItemEntry.js'
 import type { ReplayFailure } from './replayPending.js'
 
 const NONE: readonly never[] = Object.freeze([])
+/** Records kept for reuse: a reset touching the whole collection must not leave one per item. */
+const MAX_SPARE = 64
+/** Up to this many ids per batch, finding one by a scan beats hashing it (and allocates nothing). */
+const SCAN_LIMIT = 8
 
 /** An entry as it was when the batch first touched it. */
 interface Touched {
+  id: Id
   visible: Item | undefined
   version: number
   hasPendingWrites: boolean
@@ -17,50 +22,109 @@ interface Touched {
   seq: number | undefined
 }
 
+/** What one batch changed, as `ChangeLog.take` hands it over. */
+export interface TakenChanges {
+  changes: StoreChange[]
+  states: readonly Id[]
+  stale: readonly Id[]
+  failures: readonly ReplayFailure[]
+  unseen: readonly UnseenChange[]
+}
+
 /**
  * What one batch changed, coalesced per id: the visible value before the batch's first transition,
  * the cause and seq of its last. Listeners then hear each id once per batch, and never an intermediate
  * value.
+ *
+ * A batch is usually one event, so this runs once per event: it reuses its records and arrays (only
+ * the changes handed to listeners are new), which keeps the per-event garbage — and the collections
+ * the GC makes of it — small.
  */
 export class ChangeLog {
-  #touched = new Map<Id, Touched>()
+  /**
+   * This batch's records in touch order, `#count` of them; the slots after it hold records of earlier
+   * batches, reused. (`length = 0` would free the array's storage, and a push reallocate it.)
+   */
+  readonly #records: Touched[] = []
+  #count = 0
+  /** Id → record, built only once a batch touches more ids than a scan of the records handles fast. */
+  #index: Map<Id, Touched> | undefined
   #stale: Id[] = []
   #failures: ReplayFailure[] = []
   #unseen: UnseenChange[] = []
-  /** Reused: only read by the flush that asked for it. */
-  #states: Id[] = []
+  readonly #taken: TakenChanges = {
+    changes: [],
+    states: NONE,
+    stale: NONE,
+    failures: NONE,
+    unseen: NONE,
+  }
 
   /** Call before a transition mutates `entry`. */
   touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
     if (this.#again(entry.id, cause, seq)) return
-    this.#touched.set(entry.id, {
-      visible: entry.visible,
-      version: entry.version,
-      hasPendingWrites: entry.hasPendingWrites,
-      error: entry.error,
-      status: entry.status,
-      cause,
-      seq,
-    })
+    const t = this.#record(entry.id, cause, seq)
+    t.visible = entry.visible
+    t.version = entry.version
+    t.hasPendingWrites = entry.hasPendingWrites
+    t.error = entry.error
+    t.status = entry.status
   }
 
-  /** Call before a transition replaces a plain item (stored without an entry). */
-  touchItem(item: Item, cause: StoreChange['cause'], seq?: number): void {
-    if (this.#again(item.id, cause, seq)) return
-    this.#touched.set(item.id, {
-      visible: item,
-      version: item._version,
-      hasPendingWrites: false,
-      error: null,
-      status: 'present',
-      cause,
-      seq,
-    })
+  /**
+   * Call before a transition replaces the plain item stored under `id` (without an entry). `id` is the
+   * event's own string, not `item.id`: in a large collection the stored item's id string is cold, and
+   * comparing it would cost a cache miss per event.
+   */
+  touchItem(id: Id, item: Item, cause: StoreChange['cause'], seq?: number): void {
+    if (this.#again(id, cause, seq)) return
+    const t = this.#record(id, cause, seq)
+    t.visible = item
+    t.version = item._version
+    t.hasPendingWrites = false
+    t.error = null
+    t.status = 'present'
+  }
+
+  #record(id: Id, cause: StoreChange['cause'], seq: number | undefined): Touched {
+    let t = this.#records[this.#count]
+    if (t === undefined) {
+      t = {
+        id,
+        visible: undefined,
+        version: 0,
+        hasPendingWrites: false,
+        error: null,
+        status: 'unknown',
+        cause,
+        seq,
+      }
+      this.#records.push(t)
+    }
+    t.id = id
+    t.cause = cause
+    t.seq = seq
+    this.#count++
+    if (this.#index !== undefined) this.#index.set(id, t)
+    else if (this.#count > SCAN_LIMIT) {
+      this.#index = new Map()
+      for (let i = 0; i < this.#count; i++) this.#index.set(this.#records[i]!.id, this.#records[i]!)
+    }
+    return t
+  }
+
+  #find(id: Id): Touched | undefined {
+    if (this.#index !== undefined) return this.#index.get(id)
+    for (let i = 0; i < this.#count; i++) {
+      const t = this.#records[i]!
+      if (t.id === id) return t
+    }
+    return undefined
   }
 
   /** A later transition of an id this batch touched: the change reports the last cause and seq. */
   #again(id: Id, cause: StoreChange['cause'], seq: number | undefined): boolean {
-    const known = this.#touched.get(id)
+    const known = this.#find(id)
     if (!known) return false
     known.cause = cause
     if (seq !== undefined) known.seq = seq
@@ -69,7 +133,7 @@ export class ChangeLog {
 
   /** Whether this batch has touched `id`. */
   has(id: Id): boolean {
-    return this.#touched.has(id)
+    return this.#find(id) !== undefined
   }
 
   markStale(id: Id): void {
@@ -86,19 +150,17 @@ export class ChangeLog {
 
   /**
    * Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures.
-   * `current` is what the store holds for an id now (a plain item or its entry).
+   * `current` is what the store holds for an id now (a plain item or its entry). The result object is
+   * reused by the next call: read it before the next batch.
    */
-  take(current: (id: Id) => Item | ItemEntry | undefined): {
-    changes: StoreChange[]
-    states: readonly Id[]
-    stale: readonly Id[]
-    failures: readonly ReplayFailure[]
-    unseen: readonly UnseenChange[]
-  } {
-    const changes: StoreChange[] = []
-    const states = this.#states
-    states.length = 0
-    for (const [id, t] of this.#touched) {
+  take(current: (id: Id) => Item | ItemEntry | undefined): TakenChanges {
+    // Most batches change one item: a literal of one is the smallest array that can hold it.
+    let changes: StoreChange[] | undefined
+    let states: Id[] | undefined
+    const records = this.#records
+    for (let i = 0; i < this.#count; i++) {
+      const t = records[i]!
+      const id = t.id
       const now = current(id)
       let visible: Item | undefined
       if (now instanceof ItemEntry) {
@@ -110,7 +172,8 @@ export class ChangeLog {
           now.error !== t.error ||
           now.status !== t.status
         ) {
-          states.push(id)
+          if (states === undefined) states = [id]
+          else states.push(id)
         }
       } else {
         // Touched ids are always stored; a plain item is present, confirmed, without writes or error.
@@ -122,21 +185,35 @@ export class ChangeLog {
           t.error !== null ||
           t.status !== 'present'
         ) {
-          states.push(id)
+          if (states === undefined) states = [id]
+          else states.push(id)
         }
       }
-      if (visible === t.visible) continue
-      const change: StoreChange = { id, before: t.visible, after: visible, cause: t.cause }
-      if (t.seq !== undefined) change.seq = t.seq
-      changes.push(change)
+      if (visible !== t.visible) {
+        // Built whole: adding `seq` afterwards would give the object a second shape and a backing store.
+        const change: StoreChange =
+          t.seq === undefined
+            ? { id, before: t.visible, after: visible, cause: t.cause }
+            : { id, before: t.visible, after: visible, cause: t.cause, seq: t.seq }
+        if (changes === undefined) changes = [change]
+        else changes.push(change)
+      }
+      // Drop the references before the record waits for reuse.
+      t.visible = undefined
+      t.error = null
     }
-    const stale = this.#stale.length === 0 ? NONE : [...new Set(this.#stale)]
-    const failures = this.#failures.length === 0 ? NONE : this.#failures
-    const unseen = this.#unseen.length === 0 ? NONE : this.#unseen
-    this.#touched.clear()
+    this.#count = 0
+    this.#index = undefined
+    if (records.length > MAX_SPARE) records.length = MAX_SPARE
+    const taken = this.#taken
+    taken.changes = changes ?? []
+    taken.states = states ?? NONE
+    taken.stale = this.#stale.length === 0 ? NONE : [...new Set(this.#stale)]
+    taken.failures = this.#failures.length === 0 ? NONE : this.#failures
+    taken.unseen = this.#unseen.length === 0 ? NONE : this.#unseen
     if (this.#stale.length > 0) this.#stale = []
     if (this.#failures.length > 0) this.#failures = []
     if (this.#unseen.length > 0) this.#unseen = []
-    return { changes, states, stale, failures, unseen }
+    return taken
   }
 }

@@ -39,6 +39,9 @@ export interface CollectionStoreState {
 
 type Cause = StoreChange['cause']
 
+/** Never emitted (listeners hear only non-empty lists): shared instead of a new `[]` per flush. */
+const NO_IDS: Id[] = []
+
 /**
  * The client-side store of one collection: confirmed server state plus pending local writes per item.
  * Every transition goes through `dispatch`; listeners are notified once per (nestable) batch.
@@ -56,6 +59,7 @@ export class CollectionStore<T extends Item = Item> {
   readonly #log = new ChangeLog()
   readonly #subscriptions: Subscriptions<T>
   readonly #target: ReduceTarget
+  readonly #current = (id: Id): Item | ItemEntry | undefined => this.#entries.get(id)
 
   constructor(options: CollectionStoreOptions = {}) {
     this.name = options.name ?? 'collection'
@@ -139,7 +143,7 @@ export class CollectionStore<T extends Item = Item> {
     }
     const result = applyItemOps(item, ops, id, meta.version)
     if (!result.ok) return false // reduceAction reports the error and marks the item stale
-    this.#log.touchItem(item, 'server', meta.seq)
+    this.#log.touchItem(id, item, 'server', meta.seq)
     this.#entries.set(id, result.item)
     this.#batcher.mark(this)
     return true
@@ -191,10 +195,9 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
-    const { changes, states, stale, failures, unseen } = this.#log.take((id) =>
-      this.#entries.get(id),
-    )
-    this.#api.setState({ rev: this.#api.getState().rev + 1 })
+    const { changes, states, stale, failures, unseen } = this.#log.take(this.#current)
+    // A replace with the whole next state: one object per flush instead of a partial and its merge.
+    this.#api.setState({ entries: this.#entries, rev: this.#api.getState().rev + 1 }, true)
     for (const failure of failures) {
       try {
         this.#onReplayFailure?.(failure)
@@ -202,7 +205,7 @@ export class CollectionStore<T extends Item = Item> {
         this.#onError(error)
       }
     }
-    const needsFetch = stale.filter((id) => this.#stale.has(id))
+    const needsFetch = stale.length === 0 ? NO_IDS : stale.filter((id) => this.#stale.has(id))
     this.#subscriptions.notify(changes as StoreChange<T>[], states, needsFetch, unseen)
   }
 

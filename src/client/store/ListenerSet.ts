@@ -2,8 +2,8 @@
  * Listeners with isolated failures: one that throws is reported and the others still run. Each `add`
  * returns its own disposer (idempotent), so the same function may be registered twice.
  */
-export class ListenerSet<A extends unknown[]> {
-  #listeners: Array<{ fn: (...args: A) => void; active: boolean }> = []
+export class ListenerSet<V = void> {
+  #listeners: Array<{ fn: (value: V) => void; active: boolean }> = []
   readonly #onError: (error: unknown) => void
   readonly #onSizeChange: ((delta: 1 | -1, size: number) => void) | undefined
 
@@ -19,7 +19,7 @@ export class ListenerSet<A extends unknown[]> {
     return this.#listeners.length
   }
 
-  add(fn: (...args: A) => void): () => void {
+  add(fn: (value: V) => void): () => void {
     if (typeof fn !== 'function') throw new TypeError('a listener must be a function')
     const record = { fn, active: true }
     // Copy on write: a flush iterating the old array is unaffected by (un)subscribes it triggers.
@@ -34,12 +34,13 @@ export class ListenerSet<A extends unknown[]> {
     }
   }
 
-  emit(...args: A): void {
+  /** One value, not rest arguments: an emit runs per event and should allocate nothing. */
+  emit(value: V): void {
     for (const record of this.#listeners) {
       // Skipped when an earlier listener of this same emit unsubscribed it.
       if (!record.active) continue
       try {
-        record.fn(...args)
+        record.fn(value)
       } catch (error) {
         this.#onError(error)
       }

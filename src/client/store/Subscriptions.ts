@@ -8,11 +8,11 @@ import { ListenerSet } from './ListenerSet.js'
  */
 export class Subscriptions<T extends Item = Item> {
   readonly #onError: (error: unknown) => void
-  readonly #changes: ListenerSet<[StoreChange<T>[]]>
-  readonly #items = new Map<Id, ListenerSet<[]>>()
-  readonly #needsFetch: ListenerSet<[Id[]]>
-  readonly #observed: ListenerSet<[boolean]>
-  readonly #unseen: ListenerSet<[readonly UnseenChange[]]>
+  readonly #changes: ListenerSet<StoreChange<T>[]>
+  readonly #items = new Map<Id, ListenerSet>()
+  readonly #needsFetch: ListenerSet<Id[]>
+  readonly #observed: ListenerSet<boolean>
+  readonly #unseen: ListenerSet<readonly UnseenChange[]>
   #observers = 0
 
   constructor(onError: (error: unknown) => void) {
@@ -30,7 +30,7 @@ export class Subscriptions<T extends Item = Item> {
   subscribeItem(id: Id, listener: () => void): () => void {
     let set = this.#items.get(id)
     if (!set) {
-      const created: ListenerSet<[]> = new ListenerSet<[]>(this.#onError, (delta, size) => {
+      const created: ListenerSet = new ListenerSet(this.#onError, (delta, size) => {
         if (size === 0 && this.#items.get(id) === created) this.#items.delete(id)
         this.#observe(delta)
       })

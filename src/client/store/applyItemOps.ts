@@ -43,7 +43,10 @@ export function applyItemOps(
     }
     if (ops.every(isTopLevel)) {
       const copy: Doc = { ...base }
-      jsonpatch.applyPatch(copy, ops as JsonPatchOp[], true, true, true)
+      // Op by op rather than `applyPatch`, which also builds an array of results nobody reads here.
+      for (let i = 0; i < ops.length; i++) {
+        jsonpatch.applyOperation(copy, ops[i] as JsonPatchOp, true, true, true, i)
+      }
       copy.id = id
       copy._version = version
       // Untouched members are frozen already: deep-freezing them again would touch (and, in a large
