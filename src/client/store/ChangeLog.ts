@@ -42,17 +42,17 @@ export interface TakenChanges {
  */
 export class ChangeLog {
   /**
-   * This batch's records in touch order, `#count` of them; the slots after it hold records of earlier
+   * This batch's records in touch order, `count` of them; the slots after it hold records of earlier
    * batches, reused. (`length = 0` would free the array's storage, and a push reallocate it.)
    */
-  readonly #records: Touched[] = []
-  #count = 0
+  private readonly records: Touched[] = []
+  private count = 0
   /** Id → record, built only once a batch touches more ids than a scan of the records handles fast. */
-  #index: Map<Id, Touched> | undefined
-  #stale: Id[] = []
-  #failures: ReplayFailure[] = []
-  #unseen: UnseenChange[] = []
-  readonly #taken: TakenChanges = {
+  private index: Map<Id, Touched> | undefined
+  private stale: Id[] = []
+  private failures: ReplayFailure[] = []
+  private unseenList: UnseenChange[] = []
+  private readonly taken: TakenChanges = {
     changes: [],
     states: NONE,
     stale: NONE,
@@ -62,8 +62,8 @@ export class ChangeLog {
 
   /** Call before a transition mutates `entry`. */
   touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
-    if (this.#again(entry.id, cause, seq)) return
-    const t = this.#record(entry.id, cause, seq)
+    if (this.again(entry.id, cause, seq)) return
+    const t = this.record(entry.id, cause, seq)
     t.visible = entry.visible
     t.version = entry.version
     t.hasPendingWrites = entry.hasPendingWrites
@@ -77,8 +77,8 @@ export class ChangeLog {
    * comparing it would cost a cache miss per event.
    */
   touchItem(id: Id, item: Item, cause: StoreChange['cause'], seq?: number): void {
-    if (this.#again(id, cause, seq)) return
-    const t = this.#record(id, cause, seq)
+    if (this.again(id, cause, seq)) return
+    const t = this.record(id, cause, seq)
     t.visible = item
     t.version = item._version
     t.hasPendingWrites = false
@@ -86,8 +86,8 @@ export class ChangeLog {
     t.status = 'present'
   }
 
-  #record(id: Id, cause: StoreChange['cause'], seq: number | undefined): Touched {
-    let t = this.#records[this.#count]
+  private record(id: Id, cause: StoreChange['cause'], seq: number | undefined): Touched {
+    let t = this.records[this.count]
     if (t === undefined) {
       t = {
         id,
@@ -99,32 +99,32 @@ export class ChangeLog {
         cause,
         seq,
       }
-      this.#records.push(t)
+      this.records.push(t)
     }
     t.id = id
     t.cause = cause
     t.seq = seq
-    this.#count++
-    if (this.#index !== undefined) this.#index.set(id, t)
-    else if (this.#count > SCAN_LIMIT) {
-      this.#index = new Map()
-      for (let i = 0; i < this.#count; i++) this.#index.set(this.#records[i]!.id, this.#records[i]!)
+    this.count++
+    if (this.index !== undefined) this.index.set(id, t)
+    else if (this.count > SCAN_LIMIT) {
+      this.index = new Map()
+      for (let i = 0; i < this.count; i++) this.index.set(this.records[i]!.id, this.records[i]!)
     }
     return t
   }
 
-  #find(id: Id): Touched | undefined {
-    if (this.#index !== undefined) return this.#index.get(id)
-    for (let i = 0; i < this.#count; i++) {
-      const t = this.#records[i]!
+  private find(id: Id): Touched | undefined {
+    if (this.index !== undefined) return this.index.get(id)
+    for (let i = 0; i < this.count; i++) {
+      const t = this.records[i]!
       if (t.id === id) return t
     }
     return undefined
   }
 
   /** A later transition of an id this batch touched: the change reports the last cause and seq. */
-  #again(id: Id, cause: StoreChange['cause'], seq: number | undefined): boolean {
-    const known = this.#find(id)
+  private again(id: Id, cause: StoreChange['cause'], seq: number | undefined): boolean {
+    const known = this.find(id)
     if (!known) return false
     known.cause = cause
     if (seq !== undefined) known.seq = seq
@@ -133,19 +133,19 @@ export class ChangeLog {
 
   /** Whether this batch has touched `id`. */
   has(id: Id): boolean {
-    return this.#find(id) !== undefined
+    return this.find(id) !== undefined
   }
 
   markStale(id: Id): void {
-    this.#stale.push(id)
+    this.stale.push(id)
   }
 
   unseen(id: Id, seq: number | undefined): void {
-    this.#unseen.push(seq === undefined ? { id } : { id, seq })
+    this.unseenList.push(seq === undefined ? { id } : { id, seq })
   }
 
   replayFailure(failure: ReplayFailure): void {
-    this.#failures.push(failure)
+    this.failures.push(failure)
   }
 
   /**
@@ -157,8 +157,8 @@ export class ChangeLog {
     // Most batches change one item: a literal of one is the smallest array that can hold it.
     let changes: StoreChange[] | undefined
     let states: Id[] | undefined
-    const records = this.#records
-    for (let i = 0; i < this.#count; i++) {
+    const records = this.records
+    for (let i = 0; i < this.count; i++) {
       const t = records[i]!
       const id = t.id
       const now = current(id)
@@ -202,18 +202,18 @@ export class ChangeLog {
       t.visible = undefined
       t.error = null
     }
-    this.#count = 0
-    this.#index = undefined
+    this.count = 0
+    this.index = undefined
     if (records.length > MAX_SPARE) records.length = MAX_SPARE
-    const taken = this.#taken
+    const taken = this.taken
     taken.changes = changes ?? []
     taken.states = states ?? NONE
-    taken.stale = this.#stale.length === 0 ? NONE : [...new Set(this.#stale)]
-    taken.failures = this.#failures.length === 0 ? NONE : this.#failures
-    taken.unseen = this.#unseen.length === 0 ? NONE : this.#unseen
-    if (this.#stale.length > 0) this.#stale = []
-    if (this.#failures.length > 0) this.#failures = []
-    if (this.#unseen.length > 0) this.#unseen = []
+    taken.stale = this.stale.length === 0 ? NONE : [...new Set(this.stale)]
+    taken.failures = this.failures.length === 0 ? NONE : this.failures
+    taken.unseen = this.unseenList.length === 0 ? NONE : this.unseenList
+    if (this.stale.length > 0) this.stale = []
+    if (this.failures.length > 0) this.failures = []
+    if (this.unseenList.length > 0) this.unseenList = []
     return taken
   }
 }

@@ -48,81 +48,81 @@ const NO_IDS: Id[] = []
  */
 export class CollectionStore<T extends Item = Item> {
   readonly name: string
-  readonly #api: StoreApi<CollectionStoreState>
-  readonly #entries = new Map<Id, Item | ItemEntry>()
-  readonly #mutations = new MutationIndex()
-  readonly #stale = new Set<Id>()
-  #size = 0
-  readonly #batcher: Batcher
-  readonly #onError: (error: unknown) => void
-  readonly #onReplayFailure: ((failure: ReplayFailure) => void) | undefined
-  readonly #log = new ChangeLog()
-  readonly #subscriptions: Subscriptions<T>
-  readonly #target: ReduceTarget
-  readonly #current = (id: Id): Item | ItemEntry | undefined => this.#entries.get(id)
+  private readonly zustand: StoreApi<CollectionStoreState>
+  private readonly entries = new Map<Id, Item | ItemEntry>()
+  private readonly mutations = new MutationIndex()
+  private readonly stale = new Set<Id>()
+  private visibleCount = 0
+  private readonly batcher: Batcher
+  private readonly onError: (error: unknown) => void
+  private readonly onReplayFailure: ((failure: ReplayFailure) => void) | undefined
+  private readonly log = new ChangeLog()
+  private readonly subscriptions: Subscriptions<T>
+  private readonly target: ReduceTarget
+  private readonly current = (id: Id): Item | ItemEntry | undefined => this.entries.get(id)
 
   constructor(options: CollectionStoreOptions = {}) {
     this.name = options.name ?? 'collection'
-    this.#onError = options.onError ?? ((error) => console.error(error))
-    this.#onReplayFailure = options.onReplayFailure
-    this.#batcher = options.batcher ?? new Batcher(this.#onError)
-    this.#api = createStore<CollectionStoreState>()(() => ({ entries: this.#entries, rev: 0 }))
-    this.#subscriptions = new Subscriptions<T>(this.#onError)
-    this.#target = {
+    this.onError = options.onError ?? ((error) => console.error(error))
+    this.onReplayFailure = options.onReplayFailure
+    this.batcher = options.batcher ?? new Batcher(this.onError)
+    this.zustand = createStore<CollectionStoreState>()(() => ({ entries: this.entries, rev: 0 }))
+    this.subscriptions = new Subscriptions<T>(this.onError)
+    this.target = {
       name: this.name,
-      entry: (id) => this.#entryOf(id) ?? new ItemEntry(id),
+      entry: (id) => this.entryOf(id) ?? new ItemEntry(id),
       pendingEntry: (mutationId) => {
-        const id = this.#mutations.itemOf(mutationId)
-        return id === undefined ? undefined : this.#entryOf(id)
+        const id = this.mutations.itemOf(mutationId)
+        return id === undefined ? undefined : this.entryOf(id)
       },
-      hasMutation: (mutationId) => this.#mutations.has(mutationId),
-      commit: (entry, update, cause, seq) => this.#commit(entry, update, cause, seq),
-      isStale: (id) => this.#stale.has(id),
-      markStale: (id) => this.#log.markStale(id),
-      unseen: (id, seq) => this.#log.unseen(id, seq),
-      onError: this.#onError,
+      hasMutation: (mutationId) => this.mutations.has(mutationId),
+      commit: (entry, update, cause, seq) => this.commit(entry, update, cause, seq),
+      isStale: (id) => this.stale.has(id),
+      markStale: (id) => this.log.markStale(id),
+      unseen: (id, seq) => this.log.unseen(id, seq),
+      onError: this.onError,
     }
   }
 
   /**
-   * The entry of `id`: the stored one, or a fresh unstored view of its plain item (`#commit` stores
+   * The entry of `id`: the stored one, or a fresh unstored view of its plain item (`commit` stores
    * the result back, as an item again when it stayed plain).
    */
-  #entryOf(id: Id): ItemEntry | undefined {
-    const value = this.#entries.get(id)
+  private entryOf(id: Id): ItemEntry | undefined {
+    const value = this.entries.get(id)
     return value === undefined || value instanceof ItemEntry ? value : ItemEntry.confirmed(value)
   }
 
   /** The stored entry of `id`, turning a plain item into one (to cache its `ItemState`). */
-  #storedEntry(id: Id): ItemEntry | undefined {
-    const value = this.#entries.get(id)
+  private storedEntry(id: Id): ItemEntry | undefined {
+    const value = this.entries.get(id)
     if (value === undefined || value instanceof ItemEntry) return value
     const entry = ItemEntry.confirmed(value)
-    this.#entries.set(id, entry)
+    this.entries.set(id, entry)
     return entry
   }
 
   /** The stored entry of `id` when it has one (plain items have no pending writes). */
-  #fullEntry(id: Id): ItemEntry | undefined {
-    const value = this.#entries.get(id)
+  private fullEntry(id: Id): ItemEntry | undefined {
+    const value = this.entries.get(id)
     return value instanceof ItemEntry ? value : undefined
   }
 
   /** The underlying zustand store (for devtools): `rev` bumps once per notified batch. */
   get api(): StoreApi<CollectionStoreState> {
-    return this.#api
+    return this.zustand
   }
 
   // ---- transitions -------------------------------------------------------------------------
 
   dispatch(action: StoreAction): void {
-    this.#batcher.begin()
+    this.batcher.begin()
     try {
-      if (!this.#changePlain(action)) reduceAction(this.#target, action)
+      if (!this.changePlain(action)) reduceAction(this.target, action)
     } catch (error) {
-      this.#onError(error)
+      this.onError(error)
     } finally {
-      this.#batcher.end()
+      this.batcher.end()
     }
   }
 
@@ -131,30 +131,30 @@ export class CollectionStore<T extends Item = Item> {
    * as `reduceAction` (no pending write to confirm, the next version, present and not stale) with
    * nothing allocated but the new item. False when it does not fit: `reduceAction` then handles it.
    */
-  #changePlain(action: StoreAction): boolean {
+  private changePlain(action: StoreAction): boolean {
     if (typeof action !== 'object' || action === null || action.type !== 'server/changed') {
       return false
     }
     const { id, ops, meta } = action
     if (typeof id !== 'string' || !isVersion(meta?.version)) return false
-    const item = this.#entries.get(id)
+    const item = this.entries.get(id)
     if (item === undefined || item instanceof ItemEntry || item._version !== meta.version - 1) {
       return false
     }
     const result = applyItemOps(item, ops, id, meta.version)
     if (!result.ok) return false // reduceAction reports the error and marks the item stale
-    this.#log.touchItem(id, item, 'server', meta.seq)
-    this.#entries.set(id, result.item)
-    this.#batcher.mark(this)
+    this.log.touchItem(id, item, 'server', meta.seq)
+    this.entries.set(id, result.item)
+    this.batcher.mark(this)
     return true
   }
 
   batch<R>(fn: () => R): R {
-    return this.#batcher.batch(fn)
+    return this.batcher.batch(fn)
   }
 
   /** Updates one entry (never the collection) and records what listeners must hear. */
-  #commit(entry: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
+  private commit(entry: ItemEntry, update: EntryUpdate | null, cause: Cause, seq?: number): void {
     if (update === null) return
     const { id } = entry
     // A re-read of the version already held (a repeated GET, an echo the ack confirmed first) cannot
@@ -167,93 +167,93 @@ export class CollectionStore<T extends Item = Item> {
       update.staleVersion === undefined &&
       update.error === undefined &&
       !entry.stale &&
-      this.#entries.has(id) &&
-      !this.#log.has(id)
+      this.entries.has(id) &&
+      !this.log.has(id)
     ) {
       return
     }
-    this.#log.touch(entry, cause, seq)
+    this.log.touch(entry, cause, seq)
     const prevPending = entry.pending
     const wasVisible = entry.visible !== undefined
     const prevStaleVersion = entry.staleVersion
     const failures = entry.apply(update)
-    if (entry.pending !== prevPending) this.#mutations.update(prevPending, entry)
-    if (entry.visible !== undefined && !wasVisible) this.#size++
-    else if (entry.visible === undefined && wasVisible) this.#size--
+    if (entry.pending !== prevPending) this.mutations.update(prevPending, entry)
+    if (entry.visible !== undefined && !wasVisible) this.visibleCount++
+    else if (entry.visible === undefined && wasVisible) this.visibleCount--
     if (entry.stale) {
-      this.#stale.add(id)
-      if (entry.staleVersion > prevStaleVersion) this.#log.markStale(id)
-    } else if (this.#stale.size > 0) {
-      this.#stale.delete(id)
+      this.stale.add(id)
+      if (entry.staleVersion > prevStaleVersion) this.log.markStale(id)
+    } else if (this.stale.size > 0) {
+      this.stale.delete(id)
     }
     // Most items carry nothing but their confirmed value: keep that alone, no entry per item.
     const stored = entry.plain ? entry.item! : entry
-    if (this.#entries.get(id) !== stored) this.#entries.set(id, stored)
-    for (const failure of failures) this.#log.replayFailure(failure)
-    this.#batcher.mark(this)
+    if (this.entries.get(id) !== stored) this.entries.set(id, stored)
+    for (const failure of failures) this.log.replayFailure(failure)
+    this.batcher.mark(this)
   }
 
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
-    const { changes, states, stale, failures, unseen } = this.#log.take(this.#current)
+    const { changes, states, stale, failures, unseen } = this.log.take(this.current)
     // A replace with the whole next state: one object per flush instead of a partial and its merge.
-    this.#api.setState({ entries: this.#entries, rev: this.#api.getState().rev + 1 }, true)
+    this.zustand.setState({ entries: this.entries, rev: this.zustand.getState().rev + 1 }, true)
     for (const failure of failures) {
       try {
-        this.#onReplayFailure?.(failure)
+        this.onReplayFailure?.(failure)
       } catch (error) {
-        this.#onError(error)
+        this.onError(error)
       }
     }
-    const needsFetch = stale.length === 0 ? NO_IDS : stale.filter((id) => this.#stale.has(id))
-    this.#subscriptions.notify(changes as StoreChange<T>[], states, needsFetch, unseen)
+    const needsFetch = stale.length === 0 ? NO_IDS : stale.filter((id) => this.stale.has(id))
+    this.subscriptions.notify(changes as StoreChange<T>[], states, needsFetch, unseen)
   }
 
   // ---- reads -------------------------------------------------------------------------------
 
   /** The visible value (server state + pending writes), frozen. */
   peek(id: Id): T | undefined {
-    const value = this.#entries.get(id)
+    const value = this.entries.get(id)
     return (value instanceof ItemEntry ? value.visible : value) as T | undefined
   }
 
   getItemState(id: Id): ItemState<T> {
-    return (this.#storedEntry(id)?.state ?? UNKNOWN_STATE) as ItemState<T>
+    return (this.storedEntry(id)?.state ?? UNKNOWN_STATE) as ItemState<T>
   }
 
   hasPendingWrites(id: Id): boolean {
-    return this.#fullEntry(id)?.hasPendingWrites ?? false
+    return this.fullEntry(id)?.hasPendingWrites ?? false
   }
 
   /** The confirmed layer of an item (debugging, tests). */
   getConfirmed(id: Id): ServerLayer | undefined {
-    return this.#entryOf(id)?.server
+    return this.entryOf(id)?.server
   }
 
   /** Pending writes of this collection in write order (the same array while unchanged). */
   getPendingMutations(): readonly LocalMutation[] {
-    return this.#mutations.list((id) => this.#fullEntry(id))
+    return this.mutations.list((id) => this.fullEntry(id))
   }
 
   /** Ids whose newest server state could not be applied: refetch them and dispatch `server/items`. */
   getStaleIds(): Id[] {
-    return [...this.#stale]
+    return [...this.stale]
   }
 
   /** Number of visible items. */
   get size(): number {
-    return this.#size
+    return this.visibleCount
   }
 
   *values(): IterableIterator<T> {
-    for (const value of this.#entries.values()) {
+    for (const value of this.entries.values()) {
       if (!(value instanceof ItemEntry)) yield value as T
       else if (value.visible) yield value.visible as T
     }
   }
 
   *ids(): IterableIterator<Id> {
-    for (const [id, value] of this.#entries) {
+    for (const [id, value] of this.entries) {
       if (!(value instanceof ItemEntry) || value.visible) yield id
     }
   }
@@ -262,17 +262,17 @@ export class CollectionStore<T extends Item = Item> {
 
   /** Called once per batch with the visible changes (ids whose visible value changed). */
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void {
-    return this.#subscriptions.subscribe(listener)
+    return this.subscriptions.subscribe(listener)
   }
 
   /** Called after each batch that changed this item's `ItemState`. */
   subscribeItem(id: Id, listener: () => void): () => void {
-    return this.#subscriptions.subscribeItem(id, listener)
+    return this.subscriptions.subscribeItem(id, listener)
   }
 
   /** Called with the ids that became stale in a batch: refetch them, dispatch `server/items`. */
   onNeedsFetch(listener: (ids: Id[]) => void): () => void {
-    return this.#subscriptions.onNeedsFetch(listener)
+    return this.subscriptions.onNeedsFetch(listener)
   }
 
   /**
@@ -281,16 +281,16 @@ export class CollectionStore<T extends Item = Item> {
    * paged query's membership and total may have (live lists refetch).
    */
   onUnseenChanges(listener: (changes: readonly UnseenChange[]) => void): () => void {
-    return this.#subscriptions.onUnseenChanges(listener)
+    return this.subscriptions.onUnseenChanges(listener)
   }
 
   /** Number of `subscribe` + `subscribeItem` listeners (the client ref-counts SUBSCRIBE on it). */
   get observerCount(): number {
-    return this.#subscriptions.observerCount
+    return this.subscriptions.observerCount
   }
 
   /** Called with true when the first observer arrives, false when the last one leaves. */
   onObservedChange(listener: (observed: boolean) => void): () => void {
-    return this.#subscriptions.onObservedChange(listener)
+    return this.subscriptions.onObservedChange(listener)
   }
 }

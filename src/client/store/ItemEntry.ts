@@ -63,7 +63,7 @@ export class ItemEntry {
   status: ItemState['status'] = 'unknown'
   /** mutationIds whose replay failed in `visible`, to report each failure once. */
   failed: readonly string[] = NONE
-  #state: ItemState | undefined
+  private cachedState: ItemState | undefined
 
   constructor(readonly id: Id) {}
 
@@ -86,7 +86,7 @@ export class ItemEntry {
     const { item } = this
     return (
       item !== undefined &&
-      this.#state === undefined &&
+      this.cachedState === undefined &&
       this.visible === item &&
       !this.deleted &&
       this.pending.length === 0 &&
@@ -107,7 +107,7 @@ export class ItemEntry {
 
   /** Built on first read, then the same object until one of its fields changes. */
   get state(): ItemState {
-    return (this.#state ??= Object.freeze({
+    return (this.cachedState ??= Object.freeze({
       data: this.visible,
       version: this.version,
       hasPendingWrites: this.pending.length > 0,
@@ -187,7 +187,7 @@ export class ItemEntry {
       this.error !== prevError ||
       this.status !== prevStatus
     ) {
-      this.#state = undefined
+      this.cachedState = undefined
     }
     return failures
   }

@@ -1,10 +1,12 @@
-import jsonpatch from 'fast-json-patch'
+// The ESM core alone: the package's default export is one object of everything (observe, compare, …),
+// which no bundler can tree-shake.
+import { applyOperation, applyPatch } from 'fast-json-patch/module/core.mjs'
 import { freeze, produce } from 'immer'
 import type { Item, Operation } from '../../protocol/index.js'
 
 export type ApplyResult = { ok: true; item: Item } | { ok: false; error: Error }
 
-type JsonPatchOp = Parameters<typeof jsonpatch.applyPatch>[1][number]
+type JsonPatchOp = Parameters<typeof applyPatch>[1][number]
 type Doc = Record<string, unknown>
 
 function isPlainObject(value: unknown): value is Doc {
@@ -45,7 +47,7 @@ export function applyItemOps(
       const copy: Doc = { ...base }
       // Op by op rather than `applyPatch`, which also builds an array of results nobody reads here.
       for (let i = 0; i < ops.length; i++) {
-        jsonpatch.applyOperation(copy, ops[i] as JsonPatchOp, true, true, true, i)
+        applyOperation(copy, ops[i] as JsonPatchOp, true, true, true, i)
       }
       copy.id = id
       copy._version = version
@@ -68,7 +70,7 @@ function applyWithDrafts(base: Item, ops: readonly Operation[], id: string, vers
     const batch = run
     run = []
     current = produce(current, (draft) => {
-      jsonpatch.applyPatch(draft, batch, true, true, true)
+      applyPatch(draft, batch, true, true, true)
       if (last) {
         draft.id = id
         draft._version = version
@@ -86,7 +88,7 @@ function applyWithDrafts(base: Item, ops: readonly Operation[], id: string, vers
       if (!isPlainObject(op.value)) throw new TypeError('an item must be an object')
       current = op.value
     } else if (op.op === 'test') {
-      jsonpatch.applyOperation(current, op as JsonPatchOp, true, false)
+      applyOperation(current, op as JsonPatchOp, true, false)
     } else {
       throw new TypeError(`root ${String(op.op)} cannot apply to an item`)
     }
