@@ -10,14 +10,14 @@ import { build, type Metafile, type Plugin } from 'esbuild'
 /** 1 KB = 1,000 bytes (as size-limit and bundlephobia count): the stricter reading of the budget. */
 export const KB = 1000
 
-/** The goal from targets.md; the bench reports against it. Not met yet (18.6 / 48.5 KB on 2026-11-24). */
+/** The goal from targets.md; the bench reports against it. Not met yet (18.0 / 47.1 KB on 2026-11-24). */
 export const TARGET = { ownKB: 12, allKB: 40 } as const
 
 /**
  * The ceiling `npm test` enforces for `livecrud`: a ratchet a little above today's size, so growth fails
  * the build while the code works its way down to TARGET. Lower it whenever the bundle shrinks.
  */
-export const BUDGET = { ownKB: 19, allKB: 50 } as const
+export const BUDGET = { ownKB: 18.5, allKB: 48 } as const
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
