@@ -52,13 +52,6 @@ export class ChangeLog {
   private stale: Id[] = []
   private failures: ReplayFailure[] = []
   private unseenList: UnseenChange[] = []
-  private readonly taken: TakenChanges = {
-    changes: [],
-    states: NONE,
-    stale: NONE,
-    failures: NONE,
-    unseen: NONE,
-  }
 
   /** Call before a transition mutates `entry`. */
   touch(entry: ItemEntry, cause: StoreChange['cause'], seq?: number): void {
@@ -150,8 +143,7 @@ export class ChangeLog {
 
   /**
    * Empties the log: visible changes, ids whose ItemState changed, newly stale ids, failures.
-   * `current` is what the store holds for an id now (a plain item or its entry). The result object is
-   * reused by the next call: read it before the next batch.
+   * `current` is what the store holds for an id now (a plain item or its entry).
    */
   take(current: (id: Id) => Item | ItemEntry | undefined): TakenChanges {
     // Most batches change one item: a literal of one is the smallest array that can hold it.
@@ -205,12 +197,15 @@ export class ChangeLog {
     this.count = 0
     this.index = undefined
     if (records.length > MAX_SPARE) records.length = MAX_SPARE
-    const taken = this.taken
-    taken.changes = changes ?? []
-    taken.states = states ?? NONE
-    taken.stale = this.stale.length === 0 ? NONE : [...new Set(this.stale)]
-    taken.failures = this.failures.length === 0 ? NONE : this.failures
-    taken.unseen = this.unseenList.length === 0 ? NONE : this.unseenList
+    // A new result each time: one kept for reuse would hold the batch's changes (after a load, one
+    // per item with its value) until the next batch.
+    const taken: TakenChanges = {
+      changes: changes ?? [],
+      states: states ?? NONE,
+      stale: this.stale.length === 0 ? NONE : [...new Set(this.stale)],
+      failures: this.failures.length === 0 ? NONE : this.failures,
+      unseen: this.unseenList.length === 0 ? NONE : this.unseenList,
+    }
     if (this.stale.length > 0) this.stale = []
     if (this.failures.length > 0) this.failures = []
     if (this.unseenList.length > 0) this.unseenList = []
