@@ -15,18 +15,16 @@ export interface StoreLike<T extends Item = Item> {
   onNeedsFetch?(listener: (ids: Id[]) => void): () => void
   /** Server events about items the store held no value of (live lists refetch on them). */
   onUnseenChanges?(listener: (changes: readonly UnseenChange[]) => void): () => void
+  /** Every id the store holds anything for: present, pending, stale or tombstoned. */
+  knownIds(): Id[]
 }
 
 /** Builds a collection's store; every store of a client shares `batcher`. */
 export type StoreFactory = (collection: string, batcher: Batcher) => StoreLike
 
-/**
- * One store per collection, created on first use. Every action goes through `dispatch` here, so the
- * ids each store has ever held are known without asking the store (a resync refetches exactly those).
- */
+/** One store per collection, created on first use; every action goes through `dispatch` here. */
 export class StoreRegistry {
   private readonly stores = new Map<string, StoreLike>()
-  private readonly ids = new Map<string, Set<Id>>()
 
   private readonly batcher = new Batcher()
   private readonly created = new Set<(collection: string, store: StoreLike) => void>()
@@ -43,22 +41,22 @@ export class StoreRegistry {
     if (!store) {
       store = this.factory(collection, this.batcher)
       this.stores.set(collection, store)
-      this.ids.set(collection, new Set())
       for (const listener of this.created) listener(collection, store)
     }
     return store as unknown as StoreLike<T>
   }
 
   dispatch(collection: string, action: StoreAction): void {
-    const store = this.get(collection)
-    const known = this.ids.get(collection)!
-    for (const id of idsOf(action)) known.add(id)
-    store.dispatch(action)
+    this.get(collection).dispatch(action)
   }
 
-  /** Ids this collection's store has seen (present, pending or tombstoned). */
+  /**
+   * The ids a resync must refetch: whatever this collection's store holds (present, pending, stale or
+   * tombstoned). Asked of the store rather than tracked per action here, which cost a Set insert per
+   * event and kept every id ever seen.
+   */
   knownIds(collection: string): Id[] {
-    return [...(this.ids.get(collection) ?? [])]
+    return this.stores.get(collection)?.knownIds() ?? []
   }
 
   /** One batch across every collection: listeners of all stores fire once, at the end. */
@@ -68,27 +66,6 @@ export class StoreRegistry {
 
   collections(): string[] {
     return [...this.stores.keys()]
-  }
-}
-
-function idsOf(action: StoreAction): Id[] {
-  switch (action.type) {
-    case 'server/added':
-      return [action.item.id]
-    case 'server/changed':
-    case 'server/removed':
-    case 'server/missing':
-      return [action.id]
-    case 'server/items':
-      return action.items.map((i) => i.id)
-    case 'server/reset':
-      return [...action.items.map((i) => i.id), ...action.absent]
-    case 'local/write':
-      return [action.mutation.id]
-    case 'local/conflict':
-      return action.current ? [action.current.id] : []
-    default:
-      return []
   }
 }
 

@@ -252,6 +252,11 @@ export class CollectionStore<T extends Item = Item> {
     }
   }
 
+  /** Every id held, visible or not (pending, stale, tombstoned): what a resync refetches. */
+  knownIds(): Id[] {
+    return [...this.entries.keys()]
+  }
+
   *ids(): IterableIterator<Id> {
     for (const [id, value] of this.entries) {
       if (!(value instanceof ItemEntry) || value.visible) yield id

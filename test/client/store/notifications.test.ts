@@ -32,6 +32,48 @@ describe('CollectionStore: notifications', () => {
     expect(changes[1]).toMatchObject({ id: 'b', before: undefined, after: item('b') })
   })
 
+  it('a batch touching many ids (past the scan the log starts with) still coalesces per id', () => {
+    const store = new CollectionStore()
+    const ids = Array.from({ length: 20 }, (_, i) => `i${i}`)
+    store.dispatch({ type: 'server/items', items: ids.map((id) => item(id)) })
+    const before = ids.map((id) => store.peek(id))
+    const listener = vi.fn()
+    const last = vi.fn()
+    store.subscribe(listener)
+    store.subscribeItem('i19', last)
+    store.batch(() => {
+      for (const id of ids) store.dispatch(changed(id, 2, [set('n', 1)]))
+      // Touched again once the log has switched from scanning to an index.
+      for (const id of ids) store.dispatch(changed(id, 3, [set('n', 2)]))
+    })
+    expect(listener).toHaveBeenCalledTimes(1)
+    expect(last).toHaveBeenCalledTimes(1)
+    const changes = listener.mock.calls[0]![0] as { id: string; before: Item; after: Item }[]
+    expect(changes.map((c) => c.id)).toEqual(ids)
+    changes.forEach((c, i) => {
+      expect(c.before).toBe(before[i])
+      expect(c.after).toMatchObject({ _version: 3, n: 2 })
+    })
+    // The next batch starts empty: one event, one change.
+    store.dispatch(changed('i0', 4, [set('n', 3)]))
+    expect(listener).toHaveBeenCalledTimes(2)
+    expect(listener.mock.calls[1]![0]).toHaveLength(1)
+  })
+
+  it('knownIds lists every id held: present, tombstoned and pending alike', () => {
+    const store = new CollectionStore()
+    store.dispatch(added(item('a')))
+    store.dispatch(added(item('b')))
+    store.dispatch({
+      type: 'server/removed',
+      id: 'b',
+      meta: { seq: 1000, prevSeq: 999, version: 2 },
+    })
+    store.dispatch(patch('m1', 'c', [set('n', 1)]))
+    expect(store.knownIds().sort()).toEqual(['a', 'b', 'c'])
+    expect([...store.ids()].sort()).toEqual(['a'])
+  })
+
   it('a shared batcher spans stores; a throwing batch still notifies', () => {
     const batcher = new Batcher()
     const s1 = new CollectionStore({ batcher })
