@@ -9,6 +9,7 @@ import type { ClientOptions, LivecrudClient } from './types.js'
 export function createClient(options: ClientOptions): LivecrudClient {
   return new ClientCore(
     options,
-    (collection, batcher) => new CollectionStore({ name: collection, batcher }),
+    (collection, batcher) =>
+      new CollectionStore({ name: collection, batcher, tombstoneTtl: options?.tombstoneTtl }),
   )
 }

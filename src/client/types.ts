@@ -24,6 +24,13 @@ export interface ClientOptions {
    * time it shows the cached page flagged `isFetching` and refetches it, after it starts from scratch.
    */
   listCacheTime?: number
+  /**
+   * How long a deleted item's tombstone is kept, ms (default 60 000): while it lasts, a read sent
+   * before the delete and answered after it cannot bring the item back. Keep it above the longest
+   * read timeout you use. After it an unobserved tombstone is dropped, so a long session's deletes
+   * neither pile up in memory nor in the refetch after a reconnect.
+   */
+  tombstoneTtl?: number
 }
 
 export interface WriteOptions {

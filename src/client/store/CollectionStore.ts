@@ -21,7 +21,16 @@ export interface CollectionStoreOptions {
   onError?: (error: unknown) => void
   /** A pending write no longer applies over the newest server state; it stays pending, hidden. */
   onReplayFailure?: (failure: ReplayFailure) => void
+  /**
+   * How long a deleted item's tombstone outlives its delete, ms (default 60 000). It must outlast any
+   * read sent before the delete (a GET answered late would bring the item back): keep it above the
+   * request timeout. After it, an unobserved tombstone is dropped, so deletes do not pile up in memory
+   * and in the refetch of a resync.
+   */
+  tombstoneTtl?: number | undefined
 }
+
+const DEFAULT_TOMBSTONE_TTL = 60_000
 
 /**
  * The zustand state. Entries live in one Map and change one at a time, in place (never a copy of the
@@ -60,11 +69,17 @@ export class CollectionStore<T extends Item = Item> {
   private readonly subscriptions: Subscriptions<T>
   private readonly target: ReduceTarget
   private readonly current = (id: Id): Item | ItemEntry | undefined => this.entries.get(id)
+  /** Tombstoned ids → when they became tombstones, oldest first (re-inserted on each new delete). */
+  private readonly tombstones = new Map<Id, number>()
+  private readonly tombstoneTtl: number
 
   constructor(options: CollectionStoreOptions = {}) {
     this.name = options.name ?? 'collection'
     this.onError = options.onError ?? ((error) => console.error(error))
     this.onReplayFailure = options.onReplayFailure
+    const ttl = options.tombstoneTtl
+    this.tombstoneTtl =
+      typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0 ? ttl : DEFAULT_TOMBSTONE_TTL
     this.batcher = options.batcher ?? new Batcher(this.onError)
     this.zustand = createStore<CollectionStoreState>()(() => ({ entries: this.entries, rev: 0 }))
     this.subscriptions = new Subscriptions<T>(this.onError)
@@ -186,6 +201,14 @@ export class CollectionStore<T extends Item = Item> {
     } else if (this.stale.size > 0) {
       this.stale.delete(id)
     }
+    if (entry.deleted && entry.visible === undefined) {
+      if (update.server !== undefined) {
+        this.tombstones.delete(id)
+        this.tombstones.set(id, Date.now())
+      }
+    } else if (this.tombstones.size > 0) {
+      this.tombstones.delete(id)
+    }
     // Most items carry nothing but their confirmed value: keep that alone, no entry per item.
     const stored = entry.plain ? entry.item! : entry
     if (this.entries.get(id) !== stored) this.entries.set(id, stored)
@@ -193,8 +216,35 @@ export class CollectionStore<T extends Item = Item> {
     this.batcher.mark(this)
   }
 
+  /**
+   * Drops tombstones older than the TTL, oldest first, stopping at the first young one (O(1) per flush
+   * when none is due). One still needed — an item listener, a pending write, an error, a stale mark —
+   * waits another TTL.
+   */
+  private expireTombstones(): void {
+    const now = Date.now()
+    const horizon = now - this.tombstoneTtl
+    for (const [id, since] of this.tombstones) {
+      if (since > horizon) return
+      this.tombstones.delete(id)
+      const value = this.entries.get(id)
+      if (!(value instanceof ItemEntry) || !value.deleted || value.visible !== undefined) continue
+      if (
+        value.pending.length > 0 ||
+        value.error !== null ||
+        value.stale ||
+        this.subscriptions.hasItemListeners(id)
+      ) {
+        this.tombstones.set(id, now)
+      } else {
+        this.entries.delete(id)
+      }
+    }
+  }
+
   /** Called by the batcher when the outermost batch ends. */
   flush(): void {
+    if (this.tombstones.size > 0) this.expireTombstones()
     const { changes, states, stale, failures, unseen } = this.log.take(this.current)
     // A replace with the whole next state: one object per flush instead of a partial and its merge.
     this.zustand.setState({ entries: this.entries, rev: this.zustand.getState().rev + 1 }, true)

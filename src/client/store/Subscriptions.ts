@@ -40,6 +40,10 @@ export class Subscriptions<T extends Item = Item> {
     return set.add(listener)
   }
 
+  hasItemListeners(id: Id): boolean {
+    return this.items.has(id)
+  }
+
   onNeedsFetch(listener: (ids: Id[]) => void): () => void {
     return this.needsFetch.add(listener)
   }
