@@ -107,7 +107,8 @@ export class ClientCore implements LivecrudClient {
       }
     })
     this.transport.onPush((event) => {
-      for (const listener of [...this.eventListeners]) callSafely(listener, event)
+      if (this.eventListeners.size > 0)
+        for (const listener of [...this.eventListeners]) callSafely(listener, event)
       this.subscriptions.handleEvent(event)
       const { mutationId, clientId } = event.meta
       if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
