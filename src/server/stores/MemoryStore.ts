@@ -8,6 +8,7 @@ import {
   type NormalizedQuery,
 } from '../../protocol/index.js'
 import { deepFreeze } from './deepFreeze.js'
+import { idCandidates } from './idCandidates.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'
 
 export interface MemoryStoreOptions {
@@ -78,10 +79,14 @@ export class MemoryStore implements Store {
     this.check()
     const s = this.collections.get(collection)
     if (!s) return { items: [], total: 0, seq: 0 }
-    let source: Iterable<Item> = s.items.values()
+    const ids = idCandidates(query.filters)
+    let source: Iterable<Item> =
+      ids === undefined
+        ? s.items.values()
+        : ids.map((id) => s.items.get(id)).filter((item) => item !== undefined)
     if (scope && Object.keys(scope).length > 0) {
       const inScope = compileFilter(scope)
-      source = [...s.items.values()].filter(inScope)
+      source = [...source].filter(inScope)
     }
     const { items, total } = applyQuery(source, query)
     return { items, total, seq: s.seq }

@@ -206,6 +206,46 @@ export function storeConformance(name: string, factory: StoreFactory): void {
       await store.close()
     })
 
+    it('lists by ids: exactly the named items, with the rest of the query applied', async () => {
+      const store = await factory.open()
+      const c = fresh()
+      for (const [id, n] of [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+        ['d', 4],
+      ] as const)
+        await write(store, c, id, put({ n, owner: n % 2 ? 'u1' : 'u2' }))
+      await write(store, c, 'd', del())
+      const byIds = await store.list(
+        c,
+        query({ filters: { id: { $in: ['c', 'a', 'd', 'zz', 'a'] } }, sort: '-n' }),
+      )
+      expect(byIds.items.map((i) => i.id)).toEqual(['c', 'a'])
+      expect(byIds.total).toBe(2)
+      expect(byIds.seq).toBe(5)
+      const narrowed = await store.list(
+        c,
+        query({ filters: { id: { $in: ['a', 'b', 'c'] }, n: { $gte: 2 } }, sort: 'n' }),
+      )
+      expect(narrowed.items.map((i) => i.id)).toEqual(['b', 'c'])
+      const scoped = await store.list(c, query({ filters: { id: { $in: ['a', 'b'] } } }), {
+        owner: 'u2',
+      })
+      expect(scoped.items.map((i) => i.id)).toEqual(['b'])
+      expect((await store.list(c, query({ filters: { id: 'b' } }))).items).toHaveLength(1)
+      expect(await store.list(c, query({ filters: { id: { $in: [] } } }))).toEqual({
+        items: [],
+        total: 0,
+        seq: 5,
+      })
+      expect(
+        (await store.list(c, query({ filters: { id: { $eq: 'a', $in: ['b'] } } }))).total,
+      ).toBe(0)
+      expect((await store.list(c, query({ filters: { id: 7 } }))).total).toBe(0)
+      await store.close()
+    })
+
     it('delivers concurrent writes once each, in seq order, gap-free', async () => {
       const store = await factory.open()
       const c = fresh()

@@ -5,6 +5,7 @@ import type {
   Scalar,
   SortField,
 } from '../../../protocol/index.js'
+import { idCandidates } from '../idCandidates.js'
 
 /** Collects positional parameters: every value reaches PostgreSQL as a parameter, never as SQL text. */
 export class Params {
@@ -32,14 +33,15 @@ function eqExpr(p: Params, v: string, operand: Scalar): string {
   return `(${v} = ${jsonParam(p, operand)}) IS TRUE`
 }
 
-function inExpr(p: Params, v: string, operands: Scalar[]): string {
+/** `field` is called only when the value is compared: an empty list must not leave an unused parameter. */
+function inExpr(p: Params, field: () => string, operands: Scalar[]): string {
   const parts: string[] = []
   const nonNull = operands.filter((o) => o !== null)
   if (nonNull.length > 0)
     parts.push(
-      `EXISTS (SELECT 1 FROM jsonb_array_elements(${jsonParam(p, nonNull)}) o(x) WHERE o.x = ${v})`,
+      `EXISTS (SELECT 1 FROM jsonb_array_elements(${jsonParam(p, nonNull)}) o(x) WHERE o.x = ${field()})`,
     )
-  if (nonNull.length < operands.length) parts.push(eqExpr(p, v, null))
+  if (nonNull.length < operands.length) parts.push(eqExpr(p, field(), null))
   return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`
 }
 
@@ -59,16 +61,18 @@ function rangeExpr(
 }
 
 function conditionExpr(p: Params, path: string, cond: FilterCondition): string {
-  const v = fieldExpr(p, path)
-  if (cond === null || typeof cond !== 'object') return eqExpr(p, v, cond)
+  // Added on first use: PostgreSQL refuses a parameter the statement never mentions ($in: []).
+  let v: string | undefined
+  const field = () => (v ??= fieldExpr(p, path))
+  if (cond === null || typeof cond !== 'object') return eqExpr(p, field(), cond)
   const parts: string[] = []
-  if (cond.$eq !== undefined) parts.push(eqExpr(p, v, cond.$eq))
-  if (cond.$ne !== undefined) parts.push(`NOT ${eqExpr(p, v, cond.$ne)}`)
-  if (cond.$in !== undefined) parts.push(inExpr(p, v, cond.$in))
-  if (cond.$nin !== undefined) parts.push(`NOT ${inExpr(p, v, cond.$nin)}`)
+  if (cond.$eq !== undefined) parts.push(eqExpr(p, field(), cond.$eq))
+  if (cond.$ne !== undefined) parts.push(`NOT ${eqExpr(p, field(), cond.$ne)}`)
+  if (cond.$in !== undefined) parts.push(inExpr(p, field, cond.$in))
+  if (cond.$nin !== undefined) parts.push(`NOT ${inExpr(p, field, cond.$nin)}`)
   for (const op of ['$gt', '$gte', '$lt', '$lte'] as const) {
     const operand = cond[op]
-    if (operand !== undefined) parts.push(rangeExpr(p, v, op, operand))
+    if (operand !== undefined) parts.push(rangeExpr(p, field(), op, operand))
   }
   return parts.length === 0 ? 'true' : `(${parts.join(' AND ')})`
 }
@@ -114,6 +118,10 @@ export function listSql(
   const p = new Params()
   const c = p.add(collection)
   const where = [`collection = ${c}`, 'NOT deleted', ...filterSql(p, query.filters)]
+  // The same condition on the key column, which the primary key indexes: a LIST by ids (the resync
+  // refetch) then reads those rows instead of scanning the collection's JSON.
+  const ids = idCandidates(query.filters)
+  if (ids !== undefined) where.push(`id = ANY(${p.add(ids)}::text[])`)
   if (scope) where.push(...filterSql(p, scope))
   const order = orderSql(p, query.sort)
   const offset = p.add(((BigInt(query.page) - 1n) * BigInt(query.pageSize)).toString())

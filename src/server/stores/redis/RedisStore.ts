@@ -9,6 +9,7 @@ import {
   type NormalizedQuery,
 } from '../../../protocol/index.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from '../Store.js'
+import { idCandidates } from '../idCandidates.js'
 import { LogFeed } from '../postgres/LogFeed.js'
 import { WRITE_SCRIPT } from './redisScripts.js'
 
@@ -189,13 +190,16 @@ export class RedisStore implements Store {
     scope?: Filters,
   ): Promise<{ items: Item[]; total: number; seq: number }> {
     this.check()
-    const res = await this.redis
-      .multi()
-      .hget(`${this.prefix}seqs`, collection)
-      .hvals(this.key('items', collection))
-      .exec()
+    // Only the ids the query can match when it names them (the resync refetch does): HMGET those
+    // instead of HVALS of the whole collection.
+    const ids = idCandidates(query.filters)
+    const tx = this.redis.multi().hget(`${this.prefix}seqs`, collection)
+    if (ids === undefined) tx.hvals(this.key('items', collection))
+    else if (ids.length > 0) tx.hmget(this.key('items', collection), ...ids)
+    const res = await tx.exec()
     const seq = Number((res?.[0]?.[1] as string | null) ?? 0)
-    let all = ((res?.[1]?.[1] as string[] | null) ?? []).map((j) => JSON.parse(j) as Item)
+    const found = ((res?.[1]?.[1] as (string | null)[] | null) ?? []).filter((j) => j !== null)
+    let all = found.map((j) => JSON.parse(j) as Item)
     if (scope && Object.keys(scope).length > 0) all = all.filter(compileFilter(scope))
     return { ...applyQuery(all, query), seq }
   }
