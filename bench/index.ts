@@ -20,6 +20,7 @@ const SUITES = [
   { key: 'liveList', file: 'liveListBench.ts' },
   { key: 'react', file: 'reactBench.ts' },
   { key: 'crud', file: 'crudBench.ts' },
+  { key: 'listByIds', file: 'listByIdsBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
 ] as const
 
@@ -55,7 +56,9 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--out')) args.out = value()
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,fanout]')
+      console.log(
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,fanout]',
+      )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
