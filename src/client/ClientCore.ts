@@ -14,6 +14,7 @@ import type {
 import { CollectionHandle } from './CollectionHandle.js'
 import { ConflictError, ServerError } from './errors.js'
 import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
+import { listByIds } from './listByIds.js'
 import { randomId } from './randomId.js'
 import type { LocalMutation } from './store/actions.js'
 import { StoreRegistry } from './StoreRegistry.js'
@@ -36,8 +37,6 @@ const DEFAULT_TIMEOUT = 10_000
 const DEFAULT_MAX_QUEUE = 1000
 const DEFAULT_UNSUBSCRIBE_DELAY = 1000
 const DEFAULT_LIST_CACHE_TIME = 60_000
-/** `$in` takes at most 100 values. */
-const REFRESH_CHUNK = 100
 
 export interface ClientStats {
   gaps: number
@@ -292,23 +291,17 @@ export class ClientCore implements LivecrudClient {
 
   /** Refetches ids the store could not update from events (GET / LIST results become the truth). */
   private async refresh(collection: string, ids: Id[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += REFRESH_CHUNK) {
-      const chunk = ids.slice(i, i + REFRESH_CHUNK)
-      try {
-        const { result } = await this.transport.request<ListResult>('LIST', [
-          collection,
-          { filters: { id: { $in: chunk } }, pageSize: REFRESH_CHUNK },
-        ])
-        const items = Array.isArray(result?.items) ? result.items.filter(isItem) : []
+    try {
+      await listByIds(this.transport, collection, ids, (chunk, items) => {
         const found = new Set(items.map((item) => item.id))
         this.stores.batch(() => {
           if (items.length) this.stores.dispatch(collection, { type: 'server/items', items })
           for (const id of chunk)
             if (!found.has(id)) this.stores.dispatch(collection, { type: 'server/missing', id })
         })
-      } catch {
-        // Offline or refused: the next resync (reconnect or gap) refetches what the store holds.
-      }
+      })
+    } catch {
+      // Offline or refused: the next resync (reconnect or gap) refetches what the store holds.
     }
   }
 

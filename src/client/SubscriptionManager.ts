@@ -1,12 +1,11 @@
-import type { ChangeEvent, Id, Item, ListResult, SubscribeResult } from '../protocol/types.js'
+import type { ChangeEvent, Id, SubscribeResult } from '../protocol/types.js'
 import { ServerError } from './errors.js'
 import { eventToAction } from './StoreRegistry.js'
 import type { StoreRegistry } from './StoreRegistry.js'
 import type { Transport } from './Transport.js'
 import { callSafely } from './callSafely.js'
+import { listByIds } from './listByIds.js'
 
-/** `$in` accepts at most this many values (protocol query limits). */
-const REFETCH_CHUNK = 100
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5000
 const PERMANENT = new Set(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'])
@@ -271,26 +270,17 @@ export class SubscriptionManager {
 
   /** Refetches every id the store knows, in `$in` chunks; ids the server no longer has are removed. */
   private async refetch(s: CollectionSync): Promise<void> {
-    const ids = this.stores.knownIds(s.name)
     this.stats.refetches++
-    for (let i = 0; i < ids.length; i += REFETCH_CHUNK) {
-      const chunk = ids.slice(i, i + REFETCH_CHUNK)
-      const { result } = await this.transport.request<ListResult>('LIST', [
-        s.name,
-        { filters: { id: { $in: chunk } }, pageSize: REFETCH_CHUNK },
-      ])
-      if (!result || !Array.isArray(result.items))
-        throw new ServerError('INTERNAL', 'malformed LIST')
-      const items = result.items.filter((it): it is Item => typeof it?.id === 'string')
+    await listByIds(this.transport, s.name, this.stores.knownIds(s.name), (chunk, items, seq) => {
       const found = new Set(items.map((it) => it.id))
       // Buffered events at or below this answer's seq are already in it.
-      for (const id of chunk) s.covered.set(id, result.seq)
+      for (const id of chunk) s.covered.set(id, seq)
       this.stores.dispatch(s.name, {
         type: 'server/reset',
         items,
         absent: chunk.filter((id) => !found.has(id)),
       })
-    }
+    })
   }
 }
 

@@ -111,6 +111,52 @@ describe('sync reliability (loopback)', () => {
     await expectConverged([a], 't', ['k1', 'k2', 'k3'])
   })
 
+  it('a resync refetch of thousands of ids paces itself under the server rate limit', async () => {
+    // 3,000 known ids = 30 LISTs; the server admits 20 per second with bursts of 20. Asked back to
+    // back the refetch is refused part way, and restarting it from the top would never finish.
+    const { server, client } = await start({
+      changeRetention: 3,
+      limits: { maxRequestsPerSecond: 20 },
+    })
+    let hold: Promise<void> | undefined = undefined
+    let holdFor: string | undefined = undefined
+    server.io.use((socket, next) => {
+      if (hold && clientIdOf(socket) === holdFor) void hold.then(() => next())
+      else next()
+    })
+    const ids = Array.from({ length: 3_000 }, (_, i) => `k${String(i).padStart(4, '0')}`)
+    for (const id of ids) {
+      await server.store.write({
+        collection: 't',
+        id,
+        mutationId: `seed-${id}`,
+        decide: () => ({ action: 'put', item: { v: 0 } }),
+      })
+    }
+    const a = await client()
+    const b = await client()
+    a.collection('t').subscribe(() => {})
+    for (let page = 1; page <= 3; page++) await a.getItems({ page, pageSize: 1000 }, 't')
+    await until(() => a.getSeq('t') === 3_000)
+    let release!: () => void
+    hold = new Promise((r) => (release = r))
+    holdFor = a.clientId
+    for (const s of server.io.sockets.sockets.values())
+      if (clientIdOf(s) === a.clientId) s.conn.close()
+    await until(() => a.getConnectionState() === 'disconnected')
+    await b.deleteItem('k0007', 't')
+    for (let i = 1; i <= 5; i++) await b.patchItem({ id: 'k2999', v: i }, 't')
+    release()
+    await until(
+      () => stats(a).refetches === 1 && !a.collection('t').peek('k0007'),
+      15_000,
+      'the refetch to finish',
+    )
+    await until(() => a.collection('t').peek('k2999')?.v === 5, 5_000, 'the last change')
+    expect(stats(a)).toMatchObject({ resets: 1, refetches: 1 })
+    await expectConverged([a], 't', ['k0000', 'k0007', 'k1500', 'k2999'])
+  }, 30_000)
+
   it('writes landing while the initial LIST runs: no lost and no duplicate rows', async () => {
     const { server, client } = await start()
     server.io.on('connection', (socket) => {
