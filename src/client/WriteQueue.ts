@@ -47,8 +47,13 @@ export interface WriteHooks {
 
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5000
+/** After RATE_LIMITED: wait this long, doubling per refusal in a row up to the max (a server's bucket refills within a second). */
+const PACE_MIN_MS = 50
+const PACE_MAX_MS = 1000
 
-type Outcome = 'done' | 'unknown' | 'disconnected'
+type Outcome = 'done' | 'unknown' | 'disconnected' | 'refused'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Every write until the server settles it, in order.
@@ -59,7 +64,10 @@ type Outcome = 'done' | 'unknown' | 'disconnected'
  *   same mutationId (the server answers a repeat with the original result), then settles;
  * - no answer within its timeout while connected → rejects with TimeoutError (outcome unknown) at once,
  *   so callers are never left waiting; the write stays pending in the store and is retried with the
- *   same mutationId until the server answers, and that answer confirms or rolls it back in the store.
+ *   same mutationId until the server answers, and that answer confirms or rolls it back in the store;
+ * - refused with RATE_LIMITED (the server did nothing: too many requests) → queued again and sent, in
+ *   order, once the server admits requests again; a burst of writes, or an offline queue flushed on
+ *   reconnect, is paced instead of rolled back.
  */
 export class WriteQueue {
   private entries: Entry[] = []
@@ -67,6 +75,9 @@ export class WriteQueue {
   private flushing = false
   private closed = false
   private snapshot: readonly PendingWrite[] = []
+  /** RATE_LIMITED refusals in a row (the pace doubles with each), and the flush waiting them out. */
+  private refusals = 0
+  private paceTimer: ReturnType<typeof setTimeout> | undefined
   /** Sends made (first tries and retries), for tests and devtools. */
   sends = 0
 
@@ -130,7 +141,13 @@ export class WriteQueue {
         tried.add(next)
         next.behind = false
         clearTimeout(next.retryTimer)
-        if ((await this.attempt(next)) === 'disconnected') break
+        const outcome = await this.attempt(next)
+        if (outcome === 'disconnected') break
+        if (outcome === 'refused') {
+          // The same write again after the pause: the ones behind it must not overtake it.
+          tried.delete(next)
+          await sleep(this.pace())
+        }
       }
     } finally {
       this.flushing = false
@@ -156,6 +173,7 @@ export class WriteQueue {
 
   close(): void {
     this.closed = true
+    clearTimeout(this.paceTimer)
     for (const e of this.entries.splice(0)) {
       clearTimeout(e.retryTimer)
       this.settle(e, undefined, new DisconnectedError(e.kind, 'client closed'))
@@ -188,8 +206,22 @@ export class WriteQueue {
 
   private async attempt(entry: Entry): Promise<Outcome> {
     const outcome = await this.send(entry)
-    this.next(entry)
+    if (outcome !== 'refused') this.next(entry)
+    // Refused outside a flush: a flush sends it (and whatever queued behind it) after the pause.
+    else if (!this.flushing) this.flushAfterPause()
     return outcome
+  }
+
+  private pace(): number {
+    return Math.min(PACE_MAX_MS, PACE_MIN_MS * 2 ** Math.max(0, this.refusals - 1))
+  }
+
+  private flushAfterPause(): void {
+    if (this.paceTimer !== undefined) return
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = undefined
+      void this.flush()
+    }, this.pace())
   }
 
   private async send(entry: Entry): Promise<Outcome> {
@@ -202,6 +234,7 @@ export class WriteQueue {
         [entry.collection, entry.payload, entry.meta],
         entry.timeout,
       )
+      this.refusals = 0
       if (!this.remove(entry)) return 'done'
       let invalid: ServerError | void = undefined
       callSafely(() => (invalid = this.hooks.onSuccess(entry, result, meta)))
@@ -209,6 +242,11 @@ export class WriteQueue {
       return 'done'
     } catch (error) {
       if (this.closed || !this.entries.includes(entry)) return 'done'
+      if (error instanceof ServerError && error.code === 'RATE_LIMITED') {
+        this.refusals++
+        this.setState(entry, 'queued')
+        return 'refused'
+      }
       if (error instanceof ServerError) {
         this.remove(entry)
         callSafely(() => this.hooks.onFailure(entry, error))

@@ -157,6 +157,46 @@ describe('sync reliability (loopback)', () => {
     await expectConverged([a], 't', ['k0000', 'k0007', 'k1500', 'k2999'])
   }, 30_000)
 
+  it('a burst of writes beyond the rate limit is paced, not rolled back: every one lands once', async () => {
+    const { server, client } = await start({ limits: { maxRequestsPerSecond: 20, maxInFlight: 8 } })
+    const a = await client()
+    const log = changeLog()
+    const writes = Array.from({ length: 60 }, (_, i) =>
+      a.postItem({ id: `w${String(i).padStart(2, '0')}`, i }, 't'),
+    )
+    // The same item patched twice right away: the second must still land after the first.
+    writes.push(a.patchItem({ id: 'w00', i: 100 }, 't'), a.patchItem({ id: 'w00', i: 200 }, 't'))
+    const results = await Promise.allSettled(writes)
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    expect(a.getPendingWrites()).toEqual([])
+    const items = await serverItems(server, 't')
+    expect(items).toHaveLength(60)
+    expect(items.find((it) => it.id === 'w00')).toMatchObject({ i: 200, _version: 3 })
+    expect(new Set(log.map((c) => c.mutationId)).size).toBe(log.length)
+    expect(a.collection('t').peek('w59')).toMatchObject({ i: 59 })
+  }, 20_000)
+
+  it('an offline queue flushed into a rate limit lands whole and in order', async () => {
+    const { server, client } = await start({ limits: { maxRequestsPerSecond: 10 } })
+    let hold: Promise<void> | undefined = undefined
+    server.io.use((_socket, next) => {
+      if (hold) void hold.then(() => next())
+      else next()
+    })
+    const a = await client()
+    let release!: () => void
+    hold = new Promise((r) => (release = r))
+    for (const s of server.io.sockets.sockets.values()) s.conn.close()
+    await until(() => a.getConnectionState() === 'disconnected')
+    const writes = [a.postItem({ id: 'q', n: 0 }, 't')]
+    for (let n = 1; n <= 30; n++) writes.push(a.patchItem({ id: 'q', n }, 't'))
+    expect(a.getPendingWrites().every((w) => w.state === 'queued')).toBe(true)
+    release()
+    const results = await Promise.allSettled(writes)
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    expect((await serverItems(server, 't'))[0]).toMatchObject({ id: 'q', n: 30, _version: 31 })
+  }, 20_000)
+
   it('writes landing while the initial LIST runs: no lost and no duplicate rows', async () => {
     const { server, client } = await start()
     server.io.on('connection', (socket) => {
