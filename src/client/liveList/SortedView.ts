@@ -30,27 +30,30 @@ export class SortedView {
     return this.run.length
   }
 
-  /** Applies one visible change; false when it does not concern the view. */
-  apply(id: Id, before: Item | undefined, after: Item | undefined): boolean {
+  /**
+   * Applies one visible change. Returns the lowest position whose value changed (a page that ends at
+   * or before it, with the same total, is unchanged), or -1 when the change does not concern the view.
+   */
+  apply(id: Id, before: Item | undefined, after: Item | undefined): number {
     const inB = before !== undefined && this.filter(before)
     const inA = after !== undefined && this.filter(after)
-    if (!inB && !inA) return false
+    if (!inB && !inA) return -1
     const run = this.run
     if (inB) {
       const i = run.indexOf(id, before)
       if (i >= 0) {
-        if (inA) run.move(i, after!)
-        else run.removeAt(i)
-        return true
+        if (!inA) {
+          run.removeAt(i)
+          return i
+        }
+        return Math.min(i, run.move(i, after!))
       }
       // Not there although it matched before: the view missed it; treat it as new.
     }
-    if (inA) {
-      const j = run.lowerBound(after!)
-      if (j < run.length && run.vals[j]!.id === id) run.vals[j] = after!
-      else run.insertAt(j, after!)
-    }
-    return true
+    const j = run.lowerBound(after!)
+    if (j < run.length && run.vals[j]!.id === id) run.vals[j] = after!
+    else run.insertAt(j, after!)
+    return j
   }
 
   /** Values of page `page` (1-based) of `pageSize`. */

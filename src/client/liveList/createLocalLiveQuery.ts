@@ -42,10 +42,15 @@ export function createLocalLiveQuery<T extends Item>(
     dirty = true
   }
 
+  // Changes past the end of the page leave it as it was: only a different total is news then.
+  const pageEnd = q.ok ? q.value.page * q.value.pageSize : 0
   const onChanges = (changes: StoreChange<T>[]) => {
-    let touched = false
-    for (const c of changes) if (view!.apply(c.id, c.before, c.after)) touched = true
-    if (!touched) return
+    let lowest = Infinity
+    for (const c of changes) {
+      const at = view!.apply(c.id, c.before, c.after)
+      if (at >= 0 && at < lowest) lowest = at
+    }
+    if (lowest >= pageEnd && view!.total === snapshot.total) return
     dirty = true
     for (const l of [...listeners]) l()
   }

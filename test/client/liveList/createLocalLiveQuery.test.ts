@@ -30,7 +30,10 @@ describe('createLocalLiveQuery (big view over the store)', () => {
         })
         const versions = new Map<string, number>()
         const lives = queries.map((q) => createLocalLiveQuery(store, q))
-        lives.forEach((l) => l.subscribe(() => {}))
+        // A snapshot that changed must have been announced: listeners skip nothing they show.
+        const heard = lives.map(() => false)
+        lives.forEach((l, i) => l.subscribe(() => (heard[i] = true)))
+        const last = lives.map((l) => l.getSnapshot())
         let seq = 0
         for (const s of steps) {
           const version = (versions.get(s.id) ?? 0) + 1
@@ -48,6 +51,9 @@ describe('createLocalLiveQuery (big view over the store)', () => {
             if (!n.ok) throw new Error(n.message)
             const want = applyQuery(store.values() as Iterable<Item>, n.value)
             const snap = lives[i]!.getSnapshot()
+            if (snap !== last[i]) expect(heard[i]).toBe(true)
+            last[i] = snap
+            heard[i] = false
             expect(snap.ids).toEqual(want.items.map((it) => it.id))
             expect(snap.items).toEqual(want.items)
             expect(snap.total).toBe(want.total)
@@ -56,6 +62,35 @@ describe('createLocalLiveQuery (big view over the store)', () => {
       }),
       { numRuns: 200 },
     )
+  })
+
+  it('a change past the end of the page is not announced; one that shifts the page is', () => {
+    const store = new CollectionStore({ name: 't' })
+    let seq = 0
+    const put = (id: string, n: number, version: number) =>
+      store.dispatch({
+        type: 'server/added',
+        item: { id, _version: version, n },
+        meta: { seq: ++seq, prevSeq: seq - 1, version },
+      })
+    for (let i = 0; i < 10; i++) put(`i${i}`, i, 1)
+    const live = createLocalLiveQuery(store, { sort: 'n', pageSize: 3 })
+    let heard = 0
+    live.subscribe(() => heard++)
+    const first = live.getSnapshot()
+    expect(first.ids).toEqual(['i0', 'i1', 'i2'])
+    put('i8', 7.5, 2) // moves within the tail: page 1 and the total stay
+    expect(heard).toBe(0)
+    expect(live.getSnapshot()).toBe(first)
+    put('i2', 2.5, 2) // the page's last row changes in place
+    expect(heard).toBe(1)
+    expect(live.getSnapshot().items[2]).toMatchObject({ id: 'i2', n: 2.5 })
+    put('i9', -1, 2) // moves to the front: page 1 shifts
+    expect(heard).toBe(2)
+    expect(live.getSnapshot().ids).toEqual(['i9', 'i0', 'i1'])
+    put('x', 100, 1) // joins at the end: the page stays, the total does not
+    expect(heard).toBe(3)
+    expect(live.getSnapshot()).toMatchObject({ ids: ['i9', 'i0', 'i1'], total: 11 })
   })
 
   it('keeps the ids array while order and membership hold', () => {
