@@ -47,7 +47,10 @@ export interface WriteHooks {
 
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5000
-/** After RATE_LIMITED: wait this long, doubling per refusal in a row up to the max (a server's bucket refills within a second). */
+/**
+ * After RATE_LIMITED: wait this long, doubling per refusal in a row up to the max (a server's bucket
+ * refills within a second).
+ */
 const PACE_MIN_MS = 50
 const PACE_MAX_MS = 1000
 

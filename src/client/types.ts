@@ -91,7 +91,10 @@ export interface PendingWrite {
   collection: string
   id: Id
   kind: 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-  /** 'queued' while offline (or paced after RATE_LIMITED), 'sent' when awaiting an ack, 'unknown' after a timeout or disconnect. */
+  /**
+   * 'queued' while offline (or paced after RATE_LIMITED), 'sent' when awaiting an ack, 'unknown' after
+   * a timeout or disconnect.
+   */
   state: 'queued' | 'sent' | 'unknown'
 }
 
