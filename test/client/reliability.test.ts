@@ -47,6 +47,21 @@ function changeLog(): ChangeRecord[] {
   return log
 }
 
+/** Cuts `c`'s connection and holds its reconnect until the returned function is called. */
+async function cutAndHold(c: LivecrudClient): Promise<() => void> {
+  const { server } = h!
+  let release!: () => void
+  const hold = new Promise<void>((r) => (release = r))
+  server.io.use((socket, next) => {
+    if (clientIdOf(socket) === c.clientId) void hold.then(() => next())
+    else next()
+  })
+  for (const s of server.io.sockets.sockets.values())
+    if (clientIdOf(s) === c.clientId) s.conn.close()
+  await until(() => c.getConnectionState() === 'disconnected')
+  return release
+}
+
 describe('sync reliability (loopback)', () => {
   it('detects a dropped event at the next event, catches up once and converges', async () => {
     const { server, client } = await start()
@@ -81,25 +96,14 @@ describe('sync reliability (loopback)', () => {
   })
 
   it('refetches once when `since` is older than the server retention; deleted items disappear', async () => {
-    const { server, client } = await start({ changeRetention: 3 })
-    let hold: Promise<void> | undefined = undefined
-    let holdFor: string | undefined = undefined
-    server.io.use((socket, next) => {
-      if (hold && clientIdOf(socket) === holdFor) void hold.then(() => next())
-      else next()
-    })
+    const { client } = await start({ changeRetention: 3 })
     const a = await client()
     const b = await client()
     for (const id of ['k1', 'k2', 'k3']) await b.postItem({ id, v: 0 }, 't')
     a.collection('t').subscribe(() => {})
     await a.getItems({}, 't')
     await until(() => a.getSeq('t') === 3)
-    let release!: () => void
-    hold = new Promise((r) => (release = r))
-    holdFor = a.clientId
-    for (const s of server.io.sockets.sockets.values())
-      if (clientIdOf(s) === a.clientId) s.conn.close()
-    await until(() => a.getConnectionState() === 'disconnected')
+    const release = await cutAndHold(a)
     await b.deleteItem('k1', 't')
     for (let i = 1; i <= 5; i++) await b.patchItem({ id: 'k2', v: i }, 't')
     await b.postItem({ id: 'k4', v: 0 }, 't')
@@ -118,12 +122,6 @@ describe('sync reliability (loopback)', () => {
       changeRetention: 3,
       limits: { maxRequestsPerSecond: 20 },
     })
-    let hold: Promise<void> | undefined = undefined
-    let holdFor: string | undefined = undefined
-    server.io.use((socket, next) => {
-      if (hold && clientIdOf(socket) === holdFor) void hold.then(() => next())
-      else next()
-    })
     const ids = Array.from({ length: 3_000 }, (_, i) => `k${String(i).padStart(4, '0')}`)
     for (const id of ids) {
       await server.store.write({
@@ -138,12 +136,7 @@ describe('sync reliability (loopback)', () => {
     a.collection('t').subscribe(() => {})
     for (let page = 1; page <= 3; page++) await a.getItems({ page, pageSize: 1000 }, 't')
     await until(() => a.getSeq('t') === 3_000)
-    let release!: () => void
-    hold = new Promise((r) => (release = r))
-    holdFor = a.clientId
-    for (const s of server.io.sockets.sockets.values())
-      if (clientIdOf(s) === a.clientId) s.conn.close()
-    await until(() => a.getConnectionState() === 'disconnected')
+    const release = await cutAndHold(a)
     await b.deleteItem('k0007', 't')
     for (let i = 1; i <= 5; i++) await b.patchItem({ id: 'k2999', v: i }, 't')
     release()
@@ -178,16 +171,8 @@ describe('sync reliability (loopback)', () => {
 
   it('an offline queue flushed into a rate limit lands whole and in order', async () => {
     const { server, client } = await start({ limits: { maxRequestsPerSecond: 10 } })
-    let hold: Promise<void> | undefined = undefined
-    server.io.use((_socket, next) => {
-      if (hold) void hold.then(() => next())
-      else next()
-    })
     const a = await client()
-    let release!: () => void
-    hold = new Promise((r) => (release = r))
-    for (const s of server.io.sockets.sockets.values()) s.conn.close()
-    await until(() => a.getConnectionState() === 'disconnected')
+    const release = await cutAndHold(a)
     const writes = [a.postItem({ id: 'q', n: 0 }, 't')]
     for (let n = 1; n <= 30; n++) writes.push(a.patchItem({ id: 'q', n }, 't'))
     expect(a.getPendingWrites().every((w) => w.state === 'queued')).toBe(true)
