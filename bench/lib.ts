@@ -7,7 +7,7 @@ export interface BenchRow {
   name: string
   /** Median of the measured thing, in `unit`. */
   value: number
-  unit: 'ms' | 'µs' | 'KB' | 'MB' | 'renders' | 'ops/s'
+  unit: 'ms' | 'µs' | 'B' | 'KB' | 'MB' | 'renders' | 'ops/s'
   /** Name and median of the baseline measured in the same run (omit when there is none). */
   baseline?: { name: string; value: number }
   /** Extra figures to print (p95, p99, other peers...). */

@@ -9,6 +9,7 @@
  * the time (a young generation still small after a fresh start fits in L2, so allocation stays in
  * cache; after any large heap it does not), which made the ratio a measure of GC history.
  */
+import { Session } from 'node:inspector/promises'
 import { produce } from 'immer'
 import { CollectionStore } from '../src/client/store/index.js'
 import type { StoreAction } from '../src/client/store/index.js'
@@ -151,6 +152,34 @@ function interleaved(events: number): Map<number, Samples> {
   return out
 }
 
+/**
+ * Bytes allocated per event, garbage included: V8's sampling heap profiler, keeping the objects the
+ * young and old collections freed. Sampled (one sample per 256 bytes on average), so ±a few percent.
+ */
+async function allocatedPerEvent(c: Contender, events: number): Promise<number> {
+  const session = new Session()
+  session.connect()
+  try {
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 256,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    })
+    for (let i = 0; i < events; i++) c.apply(i)
+    const { profile } = await session.post('HeapProfiler.stopSampling')
+    let bytes = 0
+    const walk = (node: typeof profile.head): void => {
+      bytes += node.selfSize
+      for (const child of node.children) walk(child)
+    }
+    walk(profile.head)
+    c.check()
+    return bytes / events
+  } finally {
+    session.disconnect()
+  }
+}
+
 /** What the store avoids: one immer `produce` over the whole record per event (a few samples only). */
 function measureWholeCopy(size: number, events: number): number[] {
   let state: Record<string, Item> = {}
@@ -229,6 +258,20 @@ export const storeBench: BenchSuite = {
         ).toFixed(2),
       ),
     }
+    const allocEvents = quick ? 5_000 : 20_000
+    const alloc = async (size: number) => ({
+      store: await allocatedPerEvent(storeContender(size, allocEvents), allocEvents),
+      map: await allocatedPerEvent(mapContender(size, allocEvents), allocEvents),
+    })
+    const a1k = await alloc(1_000)
+    const a100k = await alloc(100_000)
+    rows.push({
+      name: 'store: bytes allocated per CHANGED event, 100k items (garbage included)',
+      value: Math.round(a100k.store),
+      unit: 'B',
+      baseline: { name: 'plain Map: copy one item + set, 100k', value: Math.round(a100k.map) },
+      extra: { '1k items, B': Math.round(a1k.store), 'Map, 1k items, B': Math.round(a1k.map) },
+    })
     const whole = measureWholeCopy(100_000, quick ? 3 : 5)
     rows.push({
       name: 'whole-collection immer produce per event, 100k items (what the store avoids)',
