@@ -20,6 +20,8 @@ export interface RedisStoreOptions {
   changeRetention?: number
   /** How long a mutation result is remembered for idempotent retries, seconds (default 86 400). */
   mutationTtlSeconds?: number
+  /** Mutation results remembered per collection, newest kept (default 10 000, as the other stores). */
+  mutationRetention?: number
   /** Safety-net poll of the change log, ms (default 5 000; 0 disables). */
   pollMs?: number
   /** ioredis options merged over the URL's. */
@@ -60,6 +62,7 @@ export class RedisStore implements Store {
   private readonly feed: LogFeed
   private readonly retention: number
   private readonly ttl: number
+  private readonly mutationRetention: number
   private readonly channel: string
   private closed = false
 
@@ -72,6 +75,7 @@ export class RedisStore implements Store {
   ) {
     this.retention = Math.max(1, options.changeRetention ?? 10_000)
     this.ttl = Math.max(1, Math.floor(options.mutationTtlSeconds ?? 86_400))
+    this.mutationRetention = Math.max(1, Math.floor(options.mutationRetention ?? 10_000))
     this.channel = `${prefix}changes`
     this.feed = new LogFeed(
       {
@@ -128,7 +132,7 @@ export class RedisStore implements Store {
     const prefix = options.prefix ?? 'livecrud:'
     const redis = client as RedisWithWrite
     if (typeof redis.livecrudWrite !== 'function')
-      redis.defineCommand('livecrudWrite', { numberOfKeys: 5, lua: WRITE_SCRIPT })
+      redis.defineCommand('livecrudWrite', { numberOfKeys: 6, lua: WRITE_SCRIPT })
     const sub = redis.duplicate({ connectionName: `livecrud-sub:${prefix}` })
     sub.on('error', (err: Error) => console.warn('livecrud: Redis subscriber error:', err.message))
     const store = new RedisStore(redis, sub, prefix, ownsClient, options)
@@ -158,7 +162,7 @@ export class RedisStore implements Store {
     })
   }
 
-  private key(kind: 'items' | 'versions' | 'log', collection: string): string {
+  private key(kind: 'items' | 'versions' | 'log' | 'muts', collection: string): string {
     return `${this.prefix}${kind}:${collection}`
   }
 
@@ -238,6 +242,7 @@ export class RedisStore implements Store {
       this.key('versions', collection),
       this.key('log', collection),
       mutKey,
+      this.key('muts', collection),
     ]
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const res = await this.redis
@@ -274,6 +279,7 @@ export class RedisStore implements Store {
           this.retention,
           this.ttl,
           this.channel,
+          this.mutationRetention,
         )
       } else {
         let type: ChangeRecord['type']
@@ -309,6 +315,7 @@ export class RedisStore implements Store {
           this.retention,
           this.ttl,
           this.channel,
+          this.mutationRetention,
         )
         if (reply[0] === 'ok') change = { ...body, collection, seq: Number(reply[1]) }
       }
