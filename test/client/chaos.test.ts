@@ -153,11 +153,28 @@ describe('chaos convergence against the reference server', () => {
       }
       // Live lists show the server's first page.
       const expectedIds = [...truth.keys()].sort().slice(0, 100)
-      await until(
-        () => queries.every((q) => q.getSnapshot().ids.join() === expectedIds.join()),
-        10_000,
-        'live lists equal the server',
-      )
+      try {
+        await until(
+          () => queries.every((q) => q.getSnapshot().ids.join() === expectedIds.join()),
+          10_000,
+          'live lists equal the server',
+        )
+      } catch (error) {
+        for (const [i, q] of queries.entries()) {
+          const { ids: got, status, isFetching, error: e, total } = q.getSnapshot()
+          if (got.join() === expectedIds.join()) continue
+          console.error(
+            'live list diverged',
+            i,
+            JSON.stringify({ status, isFetching, error: e?.message, total, want: truth.size }),
+            'missing',
+            JSON.stringify(expectedIds.filter((id) => !got.includes(id))),
+            'extra',
+            JSON.stringify(got.filter((id) => !expectedIds.includes(id))),
+          )
+        }
+        throw error
+      }
       // No acknowledged write lost: each one's version was committed with that exact content.
       const committed = new Map(
         log.filter((r) => r.item).map((r) => [`${r.id}@${r.version}`, r.item]),
