@@ -3,6 +3,7 @@ import { io as connectClient } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LivecrudServer } from 'livecrud/server'
 import {
+  closeAll,
   connect,
   ok,
   recordEvents,
@@ -18,9 +19,7 @@ import { TOKEN, securityOptions } from './securityFixture.js'
 let server: LivecrudServer | undefined
 const clients: Client[] = []
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server?.close()
-  server = undefined
+  server = await closeAll(server, clients)
 })
 async function client(auth: Record<string, unknown>, extra: Parameters<typeof connect>[1] = {}) {
   const c = await connect(server!, { auth, ...extra })

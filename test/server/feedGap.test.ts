@@ -1,14 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStore, type ChangeRecord, type LivecrudServer, type Store } from 'livecrud/server'
 import type { ChangeEvent } from 'livecrud'
-import { connect, ok, recordEvents, settle, startServer, until, type Client } from './helpers.js'
+import {
+  closeAll,
+  connect,
+  ok,
+  recordEvents,
+  settle,
+  startServer,
+  until,
+  type Client,
+} from './helpers.js'
 
 let server: LivecrudServer | undefined
 const clients: Client[] = []
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server?.close()
-  server = undefined
+  server = await closeAll(server, clients)
 })
 
 /**

@@ -9,6 +9,16 @@ export function startServer<U>(options: ServerOptions<U> = {}): Promise<Livecrud
   return createServer<U>({ host: '127.0.0.1', port: 0, ...options })
 }
 
+/** A test's teardown: closes its raw clients, then its server; returns undefined for the server slot. */
+export async function closeAll(
+  server: LivecrudServer | undefined,
+  clients: Client[],
+): Promise<undefined> {
+  for (const c of clients.splice(0)) c.close()
+  await server?.close()
+  return undefined
+}
+
 export interface ConnectOptions {
   auth?: Record<string, unknown>
   extraHeaders?: Record<string, string>

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemoryStore, type LivecrudServer, type Store } from 'livecrud/server'
 import {
+  closeAll,
   connect,
   ok,
   recordEvents,
@@ -14,9 +15,7 @@ import {
 let server: LivecrudServer | undefined
 const clients: Client[] = []
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server?.close()
-  server = undefined
+  server = await closeAll(server, clients)
   vi.restoreAllMocks()
 })
 async function client(): Promise<Client> {

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStore, type LivecrudServer, type Store } from 'livecrud/server'
-import { connect, ok, request, sleep, startServer, wm, type Client } from './helpers.js'
+import { closeAll, connect, ok, request, sleep, startServer, wm, type Client } from './helpers.js'
 
 let server: LivecrudServer | undefined
 const clients: Client[] = []
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server?.close()
-  server = undefined
+  server = await closeAll(server, clients)
 })
 async function client(): Promise<Client> {
   const c = await connect(server!)

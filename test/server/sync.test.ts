@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStore, type LivecrudServer, type Store } from 'livecrud/server'
 import type { ChangeEvent } from 'livecrud'
 import {
+  closeAll,
   connect,
   ok,
   recordEvents,
@@ -15,9 +16,7 @@ import {
 let server: LivecrudServer | undefined
 const clients: Client[] = []
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server?.close()
-  server = undefined
+  server = await closeAll(server, clients)
 })
 async function client(clientId: string): Promise<Client> {
   const c = await connect(server!, { auth: { clientId } })
