@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PostgresStore, RedisStore, type ChangeRecord } from 'livecrud/server'
+import { PostgresStore, RedisStore, type ChangeRecord, type Store } from 'livecrud/server'
 import { put, write } from './storeConformance.js'
 import {
   PG_URL,
@@ -21,23 +21,30 @@ afterAll(async () => {
   if (redisUp) await deleteKeys(prefix)
 })
 
+/**
+ * `store` (on the application's client) writes, and hears both its own write and one made by `other`
+ * (which reaches it only through its own feed), in seq order.
+ */
+async function writesAndHears(store: Store, other: Store): Promise<void> {
+  const seen: ChangeRecord[] = []
+  store.onChange((c) => seen.push(c))
+  await write(other, 'todos', 'a', put({ n: 1 }))
+  await write(store, 'todos', 'b', put({ n: 2 }))
+  await waitFor(() => seen.length === 2, 5_000)
+  expect(seen.map((c) => [c.seq, c.id])).toEqual([
+    [1, 'a'],
+    [2, 'b'],
+  ])
+  expect((await store.get('todos', 'a'))?.n).toBe(1)
+}
+
 describe.runIf(pgUp)('PostgresStore on a pool the application owns', () => {
   it('writes through the pool, feeds other stores, and leaves the pool open on close', async () => {
     const pool = new pg.Pool({ connectionString: PG_URL, max: 2 })
     const other = await PostgresStore.connect(PG_URL, { schema, max: 1 })
     try {
       const store = await PostgresStore.fromPool(pool, { schema })
-      const seen: ChangeRecord[] = []
-      store.onChange((c) => seen.push(c))
-      // Written by another store: reaches this one only through its own LISTEN client.
-      await write(other, 'todos', 'a', put({ n: 1 }))
-      await write(store, 'todos', 'b', put({ n: 2 }))
-      await waitFor(() => seen.length === 2, 5_000)
-      expect(seen.map((c) => [c.seq, c.id])).toEqual([
-        [1, 'a'],
-        [2, 'b'],
-      ])
-      expect((await store.get('todos', 'a'))?.n).toBe(1)
+      await writesAndHears(store, other)
       await store.close()
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".changes`)
       expect(rows[0].n).toBe(2)
@@ -54,16 +61,7 @@ describe.runIf(redisUp)('RedisStore on an ioredis client the application owns', 
     const other = await RedisStore.connect(REDIS_URL, { prefix })
     try {
       const store = await RedisStore.fromClient(redis, { prefix })
-      const seen: ChangeRecord[] = []
-      store.onChange((c) => seen.push(c))
-      await write(other, 'todos', 'a', put({ n: 1 }))
-      await write(store, 'todos', 'b', put({ n: 2 }))
-      await waitFor(() => seen.length === 2, 5_000)
-      expect(seen.map((c) => [c.seq, c.id])).toEqual([
-        [1, 'a'],
-        [2, 'b'],
-      ])
-      expect((await store.get('todos', 'a'))?.n).toBe(1)
+      await writesAndHears(store, other)
       await store.close()
       expect(await redis.ping()).toBe('PONG')
       // A second store on the same client (the write script is defined once).
