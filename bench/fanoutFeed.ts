@@ -10,7 +10,7 @@ import pg from 'pg'
 import { PostgresStore } from '../src/server/stores/postgres/PostgresStore.js'
 import { RedisStore } from '../src/server/stores/redis/RedisStore.js'
 import type { ChangeRecord, Store } from '../src/server/stores/Store.js'
-import { median, quantile, type BenchRow } from './lib.js'
+import { dropRedisPrefix, median, quantile, type BenchRow } from './lib.js'
 
 const PG_URL = process.env.LIVECRUD_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = process.env.LIVECRUD_REDIS_URL ?? 'redis://127.0.0.1:6379/0'
@@ -107,21 +107,37 @@ function row(
   }
 }
 
+/** Warms up, then times the store pair and the bare notification round trip of the same server. */
+async function feedRow(
+  name: string,
+  [a, b]: [Store, Store],
+  rawName: string,
+  raw: (n: number) => Promise<number[]>,
+  n: number,
+): Promise<BenchRow> {
+  const warm = 20
+  await storeLatency(a, b, warm)
+  await raw(warm)
+  const live = await storeLatency(a, b, n)
+  return row(name, live, rawName, await raw(n))
+}
+
 /** Rows for the store feeds; each store pair on its own schema / prefix, removed afterwards. */
 export async function feedRows(quick: boolean): Promise<BenchRow[]> {
   const n = quick ? 100 : 500
-  const warm = 20
   const rows: BenchRow[] = []
   const schema = `bench_feed_${process.pid}`
   const pgA = await PostgresStore.connect(PG_URL, { schema, max: 2 })
   const pgB = await PostgresStore.connect(PG_URL, { schema, max: 2 })
   try {
-    await storeLatency(pgA, pgB, warm)
-    await pgNotifyLatency(warm)
-    const live = await storeLatency(pgA, pgB, n)
-    const base = await pgNotifyLatency(n)
     rows.push(
-      row('feed: write on store A → onChange on B (PostgreSQL)', live, 'pg_notify → LISTEN', base),
+      await feedRow(
+        'feed: write on store A → onChange on B (PostgreSQL)',
+        [pgA, pgB],
+        'pg_notify → LISTEN',
+        pgNotifyLatency,
+        n,
+      ),
     )
   } finally {
     await Promise.all([pgA.close(), pgB.close()])
@@ -134,19 +150,18 @@ export async function feedRows(quick: boolean): Promise<BenchRow[]> {
   const rA = await RedisStore.connect(REDIS_URL, { prefix })
   const rB = await RedisStore.connect(REDIS_URL, { prefix })
   try {
-    await storeLatency(rA, rB, warm)
-    await redisPublishLatency(warm)
-    const live = await storeLatency(rA, rB, n)
-    const base = await redisPublishLatency(n)
     rows.push(
-      row('feed: write on store A → onChange on B (Redis)', live, 'PUBLISH → subscriber', base),
+      await feedRow(
+        'feed: write on store A → onChange on B (Redis)',
+        [rA, rB],
+        'PUBLISH → subscriber',
+        redisPublishLatency,
+        n,
+      ),
     )
   } finally {
     await Promise.all([rA.close(), rB.close()])
-    const admin = new Redis(REDIS_URL)
-    const keys = await admin.keys(`${prefix}*`)
-    if (keys.length) await admin.del(...keys)
-    admin.disconnect()
+    await dropRedisPrefix(REDIS_URL, prefix)
   }
   return rows
 }

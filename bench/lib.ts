@@ -84,3 +84,19 @@ export function sampleBatched(fn: (i: number) => void, batches: number, batch: n
 export function ratio(row: BenchRow): number | undefined {
   return row.baseline ? row.value / row.baseline.value : undefined
 }
+
+/** Removes every Redis key under `prefix` (a benchmark's items, logs and remembered mutations). */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis')
+  const r = new Redis(url)
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await r.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    r.disconnect()
+  }
+}

@@ -8,7 +8,7 @@ import { normalizeQuery, type NormalizedQuery } from '../src/protocol/index.js'
 import { MemoryStore } from '../src/server/stores/MemoryStore.js'
 import { RedisStore } from '../src/server/stores/redis/RedisStore.js'
 import type { Store } from '../src/server/stores/Store.js'
-import { median, type BenchRow, type BenchSuite } from './lib.js'
+import { dropRedisPrefix, median, type BenchRow, type BenchSuite } from './lib.js'
 
 const REDIS_URL = process.env.LIVECRUD_REDIS_URL ?? 'redis://127.0.0.1:6379/0'
 const IDS = 100
@@ -92,24 +92,8 @@ export const listByIdsBench: BenchSuite = {
       rows.push(row('Redis', size, await measure(redis, size, samples)))
     } finally {
       await redis.close()
-      await dropPrefix(prefix)
+      await dropRedisPrefix(REDIS_URL, prefix)
     }
     return rows
   },
-}
-
-/** Removes every key the run wrote (items, log, remembered mutations). */
-async function dropPrefix(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis')
-  const r = new Redis(REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await r.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    r.disconnect()
-  }
 }
