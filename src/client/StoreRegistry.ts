@@ -17,6 +17,8 @@ export interface StoreLike<T extends Item = Item> {
   onUnseenChanges?(listener: (changes: readonly UnseenChange[]) => void): () => void
   /** Every id the store holds anything for: present, pending, stale or tombstoned. */
   knownIds(): Id[]
+  /** How many those are (without copying them). */
+  readonly knownCount: number
 }
 
 /** Builds a collection's store; every store of a client shares `batcher`. */
@@ -57,6 +59,11 @@ export class StoreRegistry {
    */
   knownIds(collection: string): Id[] {
     return this.stores.get(collection)?.knownIds() ?? []
+  }
+
+  /** Whether this collection's store holds anything a resync would have to refetch. */
+  holdsAny(collection: string): boolean {
+    return (this.stores.get(collection)?.knownCount ?? 0) > 0
   }
 
   /** One batch across every collection: listeners of all stores fire once, at the end. */

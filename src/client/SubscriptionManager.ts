@@ -192,7 +192,7 @@ export class SubscriptionManager {
     if (s.busy || this.closed) return
     s.busy = true
     const since = s.lastSeq
-    const needsRefetch = since === undefined && this.stores.knownIds(s.name).length > 0
+    const needsRefetch = since === undefined && this.stores.holdsAny(s.name)
     if (since !== undefined) this.stats.catchUps++
     void this.runJoin(s, since, needsRefetch)
   }

@@ -307,6 +307,10 @@ export class CollectionStore<T extends Item = Item> {
     return [...this.entries.keys()]
   }
 
+  get knownCount(): number {
+    return this.entries.size
+  }
+
   *ids(): IterableIterator<Id> {
     for (const [id, value] of this.entries) {
       if (!(value instanceof ItemEntry) || value.visible) yield id
