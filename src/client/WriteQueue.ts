@@ -4,6 +4,7 @@ import type { LivecrudError } from './errors.js'
 import type { Transport } from './Transport.js'
 import type { PendingWrite } from './types.js'
 import { callSafely } from './callSafely.js'
+import { isRateLimited, pauseAfterRefusal, sleep } from './pacing.js'
 
 export type WriteKind = PendingWrite['kind']
 
@@ -47,16 +48,8 @@ export interface WriteHooks {
 
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5000
-/**
- * After RATE_LIMITED: wait this long, doubling per refusal in a row up to the max (a server's bucket
- * refills within a second).
- */
-const PACE_MIN_MS = 50
-const PACE_MAX_MS = 1000
 
 type Outcome = 'done' | 'unknown' | 'disconnected' | 'refused'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Every write until the server settles it, in order.
@@ -216,7 +209,7 @@ export class WriteQueue {
   }
 
   private pace(): number {
-    return Math.min(PACE_MAX_MS, PACE_MIN_MS * 2 ** Math.max(0, this.refusals - 1))
+    return pauseAfterRefusal(this.refusals)
   }
 
   private flushAfterPause(): void {
@@ -245,7 +238,7 @@ export class WriteQueue {
       return 'done'
     } catch (error) {
       if (this.closed || !this.entries.includes(entry)) return 'done'
-      if (error instanceof ServerError && error.code === 'RATE_LIMITED') {
+      if (isRateLimited(error)) {
         this.refusals++
         this.setState(entry, 'queued')
         return 'refused'

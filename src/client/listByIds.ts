@@ -1,15 +1,13 @@
 import type { Id, Item, ListResult } from '../protocol/types.js'
-import { LivecrudError } from '../protocol/errors.js'
 import { ServerError } from './errors.js'
+import { isRateLimited, pauseAfterRefusal, sleep } from './pacing.js'
 import type { Transport } from './Transport.js'
 
 /** Ids per LIST: the protocol's largest `$in`. */
 export const IDS_PER_LIST = 100
 
-/** Waits before asking again after RATE_LIMITED: a server's bucket refills within a second. */
-const PACING_MS = [50, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000]
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Times a chunk asks again after RATE_LIMITED before it gives up (about 6 s of pauses). */
+const MAX_RETRIES = 10
 
 /**
  * Reads `ids` of `collection` in LISTs of `IDS_PER_LIST`, in order, handing each answer to `each`
@@ -38,13 +36,8 @@ export async function listByIds(
         each(chunk, items, result.seq)
         break
       } catch (error) {
-        const pace = PACING_MS[attempt]
-        if (
-          !(error instanceof LivecrudError && error.code === 'RATE_LIMITED') ||
-          pace === undefined
-        )
-          throw error
-        await sleep(pace)
+        if (!isRateLimited(error) || attempt >= MAX_RETRIES) throw error
+        await sleep(pauseAfterRefusal(attempt + 1))
       }
     }
   }
