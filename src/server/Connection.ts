@@ -36,6 +36,8 @@ export class Connection<U = unknown> {
     readonly socket: Socket,
     public user: U,
     readonly clientId: string | undefined,
+    /** `originOf(userKey, clientId, socket.id)`: the scope of this connection's mutations. */
+    public origin: string,
     private readonly policy: Policy<U>,
     private readonly fanout: Fanout,
     limits: Limits,

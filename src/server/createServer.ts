@@ -7,6 +7,7 @@ import { Connection } from './Connection.js'
 import { Fanout } from './fanout.js'
 import { registerHandlers } from './handlers/register.js'
 import { resolveLimits } from './limits.js'
+import { defaultUserKey, originOf } from './origin.js'
 import { Policy } from './Policy.js'
 import { MemoryStore } from './stores/MemoryStore.js'
 import type { LivecrudServer, ServerOptions } from './types.js'
@@ -68,7 +69,9 @@ export async function createServer<U = unknown>(
     const rawClientId = (auth as { clientId?: unknown } | null)?.clientId
     const clientId = isValidId(rawClientId) ? rawClientId : undefined
     const user = (options.authenticate ? socket.data.user : null) as U
-    const conn = new Connection<U>(socket, user, clientId, policy, fanout, limits)
+    const userKey = options.userKey ?? defaultUserKey
+    const origin = originOf(userKey(user), clientId, socket.id)
+    const conn = new Connection<U>(socket, user, clientId, origin, policy, fanout, limits)
     connections.set(socket.id, conn)
     registerHandlers<U>({
       store,

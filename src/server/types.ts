@@ -44,6 +44,12 @@ export interface ServerOptions<U = unknown> {
     handshake: Handshake,
   ) => U | null | undefined | false | Promise<U | null | undefined | false>
   /**
+   * A stable key for a user, scoping remembered mutations (idempotent retries) and event origins:
+   * two connections share results only when their user keys and client ids are equal. Default: the
+   * user's `id` when it is a string or number, else the user's canonical JSON; '' for the anonymous user.
+   */
+  userKey?: (user: U) => string
+  /**
    * Synchronous per-request decision (it runs inside the store's write transaction, so it sees the
    * exact item it authorizes). Return false to answer FORBIDDEN. Default: allow.
    */

@@ -67,6 +67,7 @@ async function runWrite(ctx: HandlerContext, p: WritePlan): Promise<Reply> {
     id: p.id,
     mutationId: p.meta.mutationId,
     clientId: conn.clientId,
+    origin: conn.origin,
     decide,
   })
   let result: unknown = written.result

@@ -15,6 +15,11 @@ export interface ChangeRecord {
   prev: Item | null
   mutationId?: string
   clientId?: string
+  /**
+   * Who wrote it (`origin.ts`: the user and the client id). Fan-out sends `mutationId` and `clientId`
+   * only to connections of this origin.
+   */
+  origin?: string
 }
 
 /** What a write does to the current item; decided inside the store's transaction. */
@@ -28,6 +33,12 @@ export interface WriteRequest {
   id: Id
   mutationId: string
   clientId?: string
+  /**
+   * The writer's origin (`origin.ts`): remembered mutations are keyed by (collection, origin,
+   * mutationId), so a retry finds its own result and never another user's. Default (writes made
+   * by the app itself, outside a connection): `originOf('', clientId)`, see `requestOrigin`.
+   */
+  origin?: string
   /**
    * Pure function of the current item (null when missing or deleted). Throw a `LivecrudError` to abort
    * (nothing is written). Runs inside the transaction and may run more than once.
