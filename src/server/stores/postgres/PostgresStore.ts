@@ -102,14 +102,14 @@ export class PostgresStore implements Store {
     }
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
     this.sequencer = new Sequencer({
-      number: async (collection, limit) => {
-        const rows = await this.db.query(`SELECT * FROM ${this.s}.sequence($1, $2)`, [
-          collection,
+      number: async (collections, limit) => {
+        const rows = await this.db.query(`SELECT * FROM ${this.s}.sequence($1::text[], $2)`, [
+          collections,
           limit,
         ])
-        return rows.map((r) => ({ pos: Number(r.pos), change: toChange({ ...r, collection }) }))
+        return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
       },
-      seqsOf: async (collection, positions) => {
+      seqsOf: async (positions) => {
         const rows = await this.db.query(
           `SELECT pos::text, seq::text FROM ${this.s}.changes WHERE pos = ANY($1::bigint[]) AND seq IS NOT NULL`,
           [positions],
@@ -117,9 +117,12 @@ export class PostgresStore implements Store {
         return new Map(rows.map((r) => [Number(r.pos), Number(r.seq)]))
       },
       numbered: (changes) => {
-        for (const change of changes) this.feed.offer(change)
-        const last = changes[changes.length - 1]
-        if (last) this.maybePrune(last.collection, last.seq)
+        const heads = new Map<string, number>()
+        for (const change of changes) {
+          this.feed.offer(change)
+          heads.set(change.collection, change.seq)
+        }
+        for (const [collection, seq] of heads) this.maybePrune(collection, seq)
       },
     })
     const pollMs = options.pollMs ?? 5_000

@@ -152,40 +152,47 @@ BEGIN
   RETURN QUERY SELECT 'ok'::text, v_pos, p_result, p_item, NULL::jsonb, NULL::bigint, v_version;
 END $fn$;
 
--- Numbers up to p_limit committed, unnumbered changes of a collection (see the comment on
--- changes) and sends one NOTIFY with the new head. Statements of a VOLATILE function each take a
--- fresh snapshot, so the rows read after the lock include everything the previous holder numbered.
-CREATE OR REPLACE FUNCTION ${s}.sequence(p_collection text, p_limit int)
-RETURNS TABLE (pos bigint, seq bigint, type text, id text, version bigint, item jsonb, prev jsonb,
-               mutation_id text, client_id text, origin text)
+DROP FUNCTION IF EXISTS ${s}.sequence(text, int);
+-- Numbers up to p_limit committed, unnumbered changes of each collection (see the comment on
+-- changes) and sends one NOTIFY per collection with its new head, in one transaction: one WAL
+-- flush for every write that committed meanwhile, whatever collections they wrote. Locks are taken
+-- in collection order, so sequencers of several processes cannot deadlock. Statements of a VOLATILE
+-- function each take a fresh snapshot: the rows read after a lock include all its previous holder numbered.
+CREATE OR REPLACE FUNCTION ${s}.sequence(p_collections text[], p_limit int)
+RETURNS TABLE (collection text, pos bigint, seq bigint, type text, id text, version bigint,
+               item jsonb, prev jsonb, mutation_id text, client_id text, origin text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
+  v_collection text;
   v_head bigint;
   v_n bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('livecrud:${schema}'), hashtext(p_collection));
-  SELECT c.seq INTO v_head FROM ${s}.collections c WHERE c.collection = p_collection;
-  IF v_head IS NULL THEN RETURN; END IF;
-  RETURN QUERY
-  WITH pending AS (
-    SELECT ch.pos, row_number() OVER (ORDER BY ch.pos) AS rn FROM ${s}.changes ch
-    WHERE ch.collection = p_collection AND ch.seq IS NULL ORDER BY ch.pos LIMIT p_limit
-  ), numbered AS (
-    UPDATE ${s}.changes ch SET seq = v_head + p.rn FROM pending p WHERE ch.pos = p.pos
-    RETURNING ch.pos, ch.seq, ch.type, ch.id, ch.version, ch.item, ch.prev, ch.mutation_id,
-              ch.client_id, ch.origin, ch.collection
-  ), marked AS (
-    UPDATE ${s}.mutations m SET seq = n.seq FROM numbered n
-    WHERE n.mutation_id IS NOT NULL AND m.collection = n.collection AND m.origin = n.origin
-      AND m.mutation_id = n.mutation_id
-  )
-  SELECT n.pos, n.seq, n.type, n.id, n.version, n.item, n.prev, n.mutation_id, n.client_id, n.origin
-  FROM numbered n ORDER BY n.seq;
-  GET DIAGNOSTICS v_n = ROW_COUNT;
-  IF v_n > 0 THEN
-    UPDATE ${s}.collections SET seq = v_head + v_n WHERE collection = p_collection;
-    PERFORM pg_notify('${channelName(schema)}', (v_head + v_n)::text || ':' || p_collection);
-  END IF;
+  FOR v_collection IN SELECT DISTINCT x FROM unnest(p_collections) x ORDER BY x LOOP
+    PERFORM pg_advisory_xact_lock(hashtext('livecrud:${schema}'), hashtext(v_collection));
+    SELECT c.seq INTO v_head FROM ${s}.collections c WHERE c.collection = v_collection;
+    CONTINUE WHEN v_head IS NULL;
+    RETURN QUERY
+    WITH pending AS (
+      SELECT ch.pos, row_number() OVER (ORDER BY ch.pos) AS rn FROM ${s}.changes ch
+      WHERE ch.collection = v_collection AND ch.seq IS NULL ORDER BY ch.pos LIMIT p_limit
+    ), numbered AS (
+      UPDATE ${s}.changes ch SET seq = v_head + p.rn FROM pending p WHERE ch.pos = p.pos
+      RETURNING ch.pos, ch.seq, ch.type, ch.id, ch.version, ch.item, ch.prev, ch.mutation_id,
+                ch.client_id, ch.origin
+    ), marked AS (
+      UPDATE ${s}.mutations m SET seq = n.seq FROM numbered n
+      WHERE n.mutation_id IS NOT NULL AND m.collection = v_collection AND m.origin = n.origin
+        AND m.mutation_id = n.mutation_id
+    )
+    SELECT v_collection, n.pos, n.seq, n.type, n.id, n.version, n.item, n.prev, n.mutation_id,
+           n.client_id, n.origin
+    FROM numbered n ORDER BY n.seq;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n > 0 THEN
+      UPDATE ${s}.collections c SET seq = v_head + v_n WHERE c.collection = v_collection;
+      PERFORM pg_notify('${channelName(schema)}', (v_head + v_n)::text || ':' || v_collection);
+    END IF;
+  END LOOP;
 END $fn$;
 `
 }
