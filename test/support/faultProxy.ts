@@ -80,6 +80,12 @@ export class FaultProxy {
     return n
   }
 
+  /** No fault is running: nothing is held and no orphaned leg waits to deliver. */
+  get idle(): boolean {
+    for (const p of this.pairs) if (p.busy || p.orphaned) return false
+    return true
+  }
+
   private accept(client: net.Socket): void {
     client.on('error', () => {})
     const to = this.closed || Date.now() < this.refusingUntil ? undefined : this.target()
