@@ -26,7 +26,7 @@ const CLIENTS = 6
 const FIRST_ROAMING = 4
 const WORKERS = 3
 const IDS = 8
-const WRITE_MS = 18_000
+const WRITE_MS = 15_000
 const MAX_OPS = 6_000
 const COLLECTION = 'chaos'
 
@@ -100,6 +100,8 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
   it(`${SERVERS} server processes, ${CLIENTS} clients behind fault proxies: the promises tell the truth`, async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000)
     const random = mulberry32(seed)
+    // Printed first, so a run that hits the test timeout still names its seed.
+    console.log(`multi-process chaos seed ${seed} (replay the choices with CHAOS_SEED=${seed})`)
     const t0 = Date.now()
     const slots: Slot[] = []
     const proxies: FaultProxy[] = []
@@ -211,8 +213,8 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
         }
       }
       const nemesis = (async () => {
-        const at = (fraction: number) => t0w + WRITE_MS * fraction
         const t0w = Date.now()
+        const at = (fraction: number) => t0w + WRITE_MS * fraction
         const plan = [
           { when: at(0.2), what: 'listen' },
           { when: at(0.4), what: 'kill' },
