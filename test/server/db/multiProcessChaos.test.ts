@@ -118,6 +118,10 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
     const writes: Tracked[] = []
     const outcomes: Record<string, number> = {}
     const violations: string[] = []
+    /** Events whose meta carried another client's ids (only the writer's own connections get them). */
+    const leaks: string[] = []
+    /** Events of a client's own writes that reached it with its ids (its echo). */
+    const ownEchoes = new Map<string, number>()
     let phase = 'start'
     try {
       await admin.connect()
@@ -148,6 +152,13 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
       const queries: LiveQuery[] = []
       for (const c of clients) {
         c.collection(COLLECTION).subscribe(() => {})
+        c.onEvent((event) => {
+          const { clientId, mutationId } = event.meta
+          if (clientId === c.clientId && mutationId !== undefined)
+            ownEchoes.set(c.clientId, (ownEchoes.get(c.clientId) ?? 0) + 1)
+          else if (clientId !== undefined || mutationId !== undefined)
+            leaks.push(`${c.clientId} got ${event.type} ${event.id} with ${clientId}/${mutationId}`)
+        })
         const q = c.collection(COLLECTION).query({ sort: 'id', pageSize: 100 })
         q.subscribe(() => {})
         queries.push(q)
@@ -315,12 +326,14 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
       const commits = new Map<string, LogRow[]>()
       for (const row of log) {
         if (!row.mutation_id) continue
-        const key = `${row.client_id ?? ''} ${row.mutation_id}`
-        commits.set(key, [...(commits.get(key) ?? []), row])
+        // The client's mutation ids are random UUIDs: keyed alone they are unique across clients.
+        commits.set(row.mutation_id, [...(commits.get(row.mutation_id) ?? []), row])
       }
       for (const [key, rows] of commits)
         if (rows.length > 1)
-          violations.push(`${key} committed ${rows.length} times: seqs ${rows.map((r) => r.seq)}`)
+          violations.push(
+            `${rows[0]!.client_id}/${key} committed ${rows.length} times: seqs ${rows.map((r) => r.seq)}`,
+          )
       for (const w of writes) {
         const label = `${w.kind} ${w.id} ${w.client}/${w.mutationId}`
         if (w.settled !== 1) {
@@ -328,7 +341,7 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
           continue
         }
         if (!w.mutationId) continue // refused by the client before it was queued
-        const found = commits.get(`${w.client} ${w.mutationId}`) ?? []
+        const found = commits.get(w.mutationId) ?? []
         if (w.outcome === 'ok') {
           const writesNothing = w.kind === 'DELETE' && w.result === false
           if (found.length !== (writesNothing ? 0 : 1))
@@ -345,12 +358,19 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
           )
       }
 
+      for (const c of clients)
+        if (!ownEchoes.get(c.clientId))
+          violations.push(`${c.clientId} never heard the echo of its own writes`)
+      if (leaks.length > 0)
+        violations.push(`${leaks.length} events carried another client's ids, e.g. ${leaks[0]}`)
+
       const summary = {
         seed,
         writes: writes.length,
         commits: log.length,
         outcomes,
         faults: { ...faults, ...proxyCounts() },
+        ownEchoes: Object.fromEntries(ownEchoes),
         writesMs,
         totalMs: Date.now() - t0,
       }
@@ -361,6 +381,7 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
           `\n${violations.slice(0, 30).join('\n')}`,
         )
       } else console.log('multi-process chaos summary', JSON.stringify(summary))
+      phase = 'verdict'
       expect(violations).toEqual([])
       expect(faults).toEqual({ listenKills: faults.listenKills, serverKills: 1, restarts: 1 })
       expect(faults.listenKills).toBeGreaterThanOrEqual(2)
