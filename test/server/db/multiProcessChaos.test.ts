@@ -32,7 +32,15 @@ const COLLECTION = 'chaos'
 
 const schema = uniqueName('mpchaos')
 const db = `${PG_URL}?schema=${schema}`
+/** Every process started, so none outlives the file even when the test itself timed out. */
+const spawned = new Set<ServerProcess>()
+async function spawnServer(): Promise<ServerProcess> {
+  const p = await startServerProcess(db)
+  spawned.add(p)
+  return p
+}
 afterAll(async () => {
+  for (const p of spawned) if (p.child.exitCode === null) p.child.kill('SIGKILL')
   if (pgUp) await dropSchema(schema)
 }, 30_000)
 
@@ -126,9 +134,7 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
     try {
       await admin.connect()
       phase = 'servers'
-      for (const p of await Promise.all(
-        Array.from({ length: SERVERS }, () => startServerProcess(db)),
-      ))
+      for (const p of await Promise.all(Array.from({ length: SERVERS }, () => spawnServer())))
         slots.push({ process: p, target: targetOf(p.url) })
 
       phase = 'clients'
@@ -247,7 +253,7 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
                 victim.child.kill('SIGKILL')
               })
               faults.serverKills++
-              const again = await startServerProcess(db)
+              const again = await spawnServer()
               slot.process = again
               slot.target = targetOf(again.url)
               faults.restarts++
