@@ -7,7 +7,10 @@ import { createServer } from 'node:https'
 import { attach } from 'livecrud/server'
 import { closeHttp, listen, runIfMain } from './shared.js'
 
-export async function start(port = 3443, tls = fromEnv()) {
+export async function start(
+  port = 3443,
+  tls: { key: string | Buffer; cert: string | Buffer } = fromEnv(),
+) {
   const https = createServer(tls, (req, res) => {
     res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' })
     res.end(req.url === '/' ? 'hello over https' : 'not found')

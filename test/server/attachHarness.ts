@@ -30,10 +30,7 @@ export async function sixFunctionsAndEvents(
   const offStore = watcher.collection(collection).subscribe(() => {})
   try {
     await until(() => watcher.getSeq(collection) !== undefined, 10_000, 'subscribed')
-    const posted = await writer.postItem(
-      { title: 'one' },
-      collection,
-    )
+    const posted = await writer.postItem({ title: 'one' }, collection)
     expect(await writer.getItem(posted.id, collection)).toMatchObject({ title: 'one' })
     await writer.putItem({ id: posted.id, title: 'two' }, collection)
     const patched = await writer.patchItem({ id: posted.id, done: true }, collection)
