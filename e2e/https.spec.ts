@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -24,6 +25,10 @@ let url: string
 
 // One https server: the playground's files and livecrud, same origin, a certificate of the test's own.
 test.beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html')))
+    throw new Error(
+      `no playground build in ${DIST}: the config's vite webServer makes it (vite build)`,
+    )
   cert = makeTestCert()
   https = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     const path = normalize(new URL(req.url ?? '/', 'https://x').pathname).replace(/^\/+/, '')

@@ -182,6 +182,29 @@ describe('attach on a socket.io Server', () => {
       code: 'FORBIDDEN',
     })
   })
+  it('disconnects a socket that skipped authenticate through the app’s connection state recovery', async () => {
+    http = appServer()
+    io = new Server(http, { connectionStateRecovery: { skipMiddlewares: true } })
+    let authenticated = 0
+    attached = attach(io, { authenticate: () => ({ id: `u${++authenticated}` }) })
+    const url = await listen(http)
+    const socket = connectRaw(url, { transports: ['websocket'] })
+    sockets.push(socket)
+    await new Promise<void>((r) => socket.once('connect', () => r()))
+    expect(authenticated).toBe(1)
+    // Recovery resumes from the offset of the last broadcast the client got.
+    const heard = new Promise((r) => socket.once('news', r))
+    io.emit('news', 1)
+    await heard
+    const kicked = new Promise<string>((r) =>
+      socket.on('disconnect', (reason) => reason === 'io server disconnect' && r(reason)),
+    )
+    socket.io.engine.close() // the transport drops; socket.io reconnects and recovers the session
+    await new Promise<void>((r) => socket.once('connect', () => r()))
+    expect(socket.recovered).toBe(true)
+    expect(await kicked).toBe('io server disconnect')
+    expect(authenticated).toBe(1)
+  })
 })
 
 describe('attach on a socket.io Namespace', () => {
