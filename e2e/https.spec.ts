@@ -50,9 +50,12 @@ test.afterAll(async () => {
   cert?.remove()
 })
 
-test('the playground over https:// syncs two browsers over wss://', async ({ browser }) => {
+test('the playground over https:// syncs two browsers over long-polling then wss://', async ({
+  browser,
+}) => {
   const errors: string[] = []
   const sockets: string[] = []
+  const polls: string[] = []
   const open = async (name: string) => {
     // The test's own CA is unknown to Chromium: the context is told to accept it.
     const context = await browser.newContext({ ignoreHTTPSErrors: true })
@@ -60,6 +63,7 @@ test('the playground over https:// syncs two browsers over wss://', async ({ bro
     page.on('console', (m) => m.type() === 'error' && errors.push(`${name}: ${m.text()}`))
     page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`))
     page.on('websocket', (ws) => sockets.push(ws.url()))
+    page.on('request', (r) => r.url().includes('transport=polling') && polls.push(r.url()))
     const params = new URLSearchParams({ server: url, panes: '1', name, collection: 'https' })
     await page.goto(`${url}/?${params}`)
     const pane = page.getByTestId('pane-0')
@@ -75,6 +79,9 @@ test('the playground over https:// syncs two browsers over wss://', async ({ bro
 
   expect(sockets.length).toBeGreaterThan(0)
   for (const socket of sockets) expect(socket).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/socket\.io\//)
+  // socket.io starts on long-polling, over https://, then upgrades.
+  expect(polls.length).toBeGreaterThan(0)
+  for (const poll of polls) expect(poll).toMatch(/^https:\/\//)
   await a.context.close()
   await b.context.close()
   expect(errors).toEqual([])

@@ -119,12 +119,17 @@ describe('attach on a socket.io Server', () => {
       socket.data.session = typeof name === 'string' ? { name } : undefined
       next()
     })
+    // And an engine-level middleware (where express-session goes): it decorates the request.
+    io.engine.use((req: { tag?: string }, _res: unknown, next: () => void) => {
+      req.tag = 'from io.engine.use'
+      next()
+    })
     io.on('connection', (s) => s.on('echo', (v: string, ack) => ack(`app:${v}`)))
     io.of('/chat').on('connection', (s) => s.on('echo', (v: string, ack) => ack(`chat:${v}`)))
     const seen: unknown[] = []
     attached = attach(io, {
-      authenticate: (_handshake, { data }) => {
-        seen.push(data.session)
+      authenticate: (_handshake, { data, request }) => {
+        seen.push(data.session, (request as { tag?: string }).tag)
         return (data.session as { name: string } | undefined) ?? null
       },
     })
@@ -134,7 +139,9 @@ describe('attach on a socket.io Server', () => {
     const as = (name: string) => clientOver(url, { extraHeaders: { 'x-user': name } })
     const [writer, watcher] = await Promise.all([as('ann'), as('bob')])
     await sixFunctionsAndEvents(writer, watcher)
-    expect(seen).toEqual(expect.arrayContaining([{ name: 'ann' }, { name: 'bob' }]))
+    expect(seen).toEqual(
+      expect.arrayContaining([{ name: 'ann' }, { name: 'bob' }, 'from io.engine.use']),
+    )
 
     // The app's own event on livecrud's namespace is the app's to answer (no BAD_REQUEST from livecrud).
     const plain = await raw(url, { extraHeaders: { 'x-user': 'cy' } })
