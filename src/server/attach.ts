@@ -76,15 +76,23 @@ export function attach<U = unknown>(
   const ownStore = !options.store
   const store = options.store ?? new MemoryStore({ changeRetention: options.changeRetention })
   const fanout = new Fanout(store)
-  const stopServing = serveNamespace<U>(mounted.namespace, {
-    store,
-    policy,
-    fanout,
-    limits,
-    options,
-    allowOrigin,
-    ownsServer: mounted.ownsServer,
-  })
+  let stopServing: () => void
+  try {
+    stopServing = serveNamespace<U>(mounted.namespace, {
+      store,
+      policy,
+      fanout,
+      limits,
+      options,
+      allowOrigin,
+      ownsServer: mounted.ownsServer,
+    })
+  } catch (err) {
+    fanout.close()
+    mounted.release()
+    if (ownStore) void store.close()
+    throw err
+  }
   let closing: Promise<void> | undefined
   return {
     io: mounted.io,

@@ -25,6 +25,9 @@ export interface NamespaceParts<U> {
   ownsServer: boolean
 }
 
+/** Namespaces livecrud serves now: a second `attach` on one would run two protocols on each socket. */
+const served = new WeakSet<Namespace>()
+
 interface Served<U> {
   conn: Connection<U>
   detach: () => void
@@ -38,9 +41,12 @@ interface Served<U> {
  * connection through to the app's own handlers, and refuses when none is left.
  */
 export function serveNamespace<U>(namespace: Namespace, parts: NamespaceParts<U>): () => void {
+  if (served.has(namespace))
+    throw new Error(`attach: livecrud already serves namespace ${JSON.stringify(namespace.name)}`)
+  served.add(namespace)
   const { options, limits, allowOrigin } = parts
   const users = new WeakMap<Socket, U>()
-  const served = new Map<string, Served<U>>()
+  const connections = new Map<string, Served<U>>()
   let closed = false
 
   namespace.use((socket, next) => {
@@ -100,12 +106,12 @@ export function serveNamespace<U>(namespace: Namespace, parts: NamespaceParts<U>
     )
     const onDisconnect = () => {
       conn.close()
-      served.delete(socket.id)
+      connections.delete(socket.id)
     }
     const onError = (err: unknown) => console.error('livecrud: socket error', err)
     socket.on('disconnect', onDisconnect)
     socket.on('error', onError)
-    served.set(socket.id, {
+    connections.set(socket.id, {
       conn,
       detach() {
         detachHandlers()
@@ -117,10 +123,10 @@ export function serveNamespace<U>(namespace: Namespace, parts: NamespaceParts<U>
   namespace.on('connection', onConnection)
 
   const stopRevalidation = startRevalidation<U>(
-    () => [...served.values()].map((s) => s.conn.socket),
+    () => [...connections.values()].map((s) => s.conn.socket),
     options,
     (socket, user) => {
-      const conn = served.get(socket.id)?.conn
+      const conn = connections.get(socket.id)?.conn
       if (!conn) return
       if (user === null) {
         // Stop the flow of events before the transport even says goodbye.
@@ -138,11 +144,12 @@ export function serveNamespace<U>(namespace: Namespace, parts: NamespaceParts<U>
     closed = true
     stopRevalidation()
     namespace.off('connection', onConnection)
-    for (const { conn, detach } of served.values()) {
+    for (const { conn, detach } of connections.values()) {
       conn.close()
       detach()
       conn.socket.disconnect()
     }
-    served.clear()
+    connections.clear()
+    served.delete(namespace)
   }
 }

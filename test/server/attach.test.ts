@@ -236,10 +236,14 @@ describe('attach on a socket.io Namespace', () => {
     )
   })
 
-  it('refuses a target it cannot mount on, and a namespace option that contradicts the target', () => {
+  it('refuses a target it cannot mount on, a namespace option that contradicts the target, a second attach', () => {
     expect(() => attach({} as never)).toThrow(TypeError)
     expect(() => attach(null as never)).toThrow(TypeError)
     const alone = new Server()
     expect(() => attach(alone.of('/a'), { namespace: '/b' })).toThrow(/differs from the target/)
+    // Twice on one namespace would run two protocols on each socket; after close() it may again.
+    const first = attach(alone.of('/a'))
+    expect(() => attach(alone, { namespace: '/a' })).toThrow(/already serves namespace "\/a"/)
+    return first.close().then(() => attach(alone.of('/a')).close())
   })
 })
