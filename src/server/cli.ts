@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createServer } from './createServer.js'
 import { createStoreFromUrl } from './stores/fromUrl.js'
 
 const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db memory]
                        [--allow-origin https://app.example]... [--allow-any-origin]
+                       [--tls-cert cert.pem --tls-key key.pem]
   --port          port to listen on (0 = a free port; default 3000)
   --host          interface to bind (default 127.0.0.1)
   --db            store URL (default memory)
   --allow-origin  a browser origin allowed to connect (repeatable; default same-origin only)
-  --allow-any-origin  accept every browser origin (development only)`
+  --allow-any-origin  accept every browser origin (development only)
+  --tls-cert      PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)
+  --tls-key       PEM private key file of --tls-cert`
 
 /** Runs the server until SIGINT/SIGTERM; prints `livecrud-server listening on <url>` when ready. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +24,8 @@ export async function main(argv: string[]): Promise<void> {
       db: { type: 'string', default: 'memory' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-any-origin': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -30,12 +36,21 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid --port ${values.port}`)
+  const certFile = values['tls-cert']
+  const keyFile = values['tls-key']
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new Error('--tls-cert and --tls-key go together')
+  const tls =
+    certFile !== undefined && keyFile !== undefined
+      ? { cert: readPem(certFile, '--tls-cert'), key: readPem(keyFile, '--tls-key') }
+      : undefined
   const store = await createStoreFromUrl(values.db)
   const server = await createServer({
     port,
     host: values.host,
     store,
     allowedOrigins: values['allow-any-origin'] ? '*' : values['allow-origin'],
+    tls,
   })
   console.log(`livecrud-server listening on ${server.url} (store: ${store.kind})`)
   let stopping = false
@@ -55,6 +70,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new Error(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`)
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
