@@ -103,10 +103,11 @@ export class PostgresStore implements Store {
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
     this.sequencer = new Sequencer({
       number: async (collections, limit) => {
-        const rows = await this.db.query(`SELECT * FROM ${this.s}.sequence($1::text[], $2)`, [
-          collections,
-          limit,
-        ])
+        const rows = await this.db.query(
+          `SELECT * FROM ${this.s}.sequence($1::text[], $2)`,
+          [collections, limit],
+          `lc_seq_${this.schema}`,
+        )
         return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
       },
       seqsOf: async (positions) => {

@@ -47,6 +47,7 @@ export async function writeItem(
          LEFT JOIN ${s}.items it ON it.collection = $1 AND it.id = $2
          LEFT JOIN ${s}.mutations m ON m.collection = $1 AND m.origin = $3 AND m.mutation_id = $4`,
         [collection, id, origin, mutationId],
+        `lc_read_${s.slice(1, -1)}`,
       )
       const r = rows[0]!
       if (r.seen) return await answer(ctx, collection, r)
@@ -85,6 +86,7 @@ export async function writeItem(
           JSON.stringify(result),
           judged.refusal ? JSON.stringify(judged.refusal) : null,
         ],
+        `lc_write_${s.slice(1, -1)}`,
       )
       const w = out[0]!
       if (w.status === 'dup') return await answer(ctx, collection, w)
