@@ -29,7 +29,7 @@ describe.runIf(pgUp)('commit order (PostgreSQL)', () => {
       await late.connect()
       await late.query('BEGIN')
       await late.query(
-        `SELECT * FROM "${schema}".write_item('todos', 'x1', 'o', 'm-late', NULL, 0, 'put', $1::jsonb, NULL, $1::jsonb, NULL)`,
+        `SELECT * FROM "${schema}".write_item('todos', 'x1', 'o', 'm-late', NULL, 0, 'put', $1::jsonb, NULL, $1::jsonb, NULL, false)`,
         [JSON.stringify({ id: 'x1', _version: 1, n: 1 })],
       )
       // x2 commits and is numbered while x1 is open: no counter lock is held across a commit.

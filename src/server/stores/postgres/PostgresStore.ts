@@ -329,10 +329,20 @@ export class PostgresStore implements Store {
       )
       this.known.add(collection)
     }
-    return writeItem(
-      { db: this.db, s: this.s, seqOf: (c, pos) => this.sequencer.seqOf(c, pos) },
+    const out = await writeItem(
+      {
+        db: this.db,
+        s: this.s,
+        seqOf: (c, pos) => this.sequencer.seqOf(c, pos),
+        numberInline: this.kind === 'pglite',
+      },
       request,
     )
+    if (out.change) {
+      this.feed.offer(out.change)
+      this.maybePrune(out.change.collection, out.change.seq)
+    }
+    return out
   }
 
   private async prune(collection: string, seq: number): Promise<void> {
