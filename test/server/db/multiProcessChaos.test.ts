@@ -349,7 +349,19 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
         if (!w.mutationId) continue // refused by the client before it was queued
         const found = commits.get(w.mutationId) ?? []
         if (w.outcome === 'ok') {
-          const writesNothing = w.kind === 'DELETE' && w.result === false
+          // A DELETE answered false, or a PATCH that changed nothing (PROTOCOL.md §3: answered
+          // with the item as it was, at a version another write committed), commits nothing.
+          const result = w.result as { _version?: number } | null
+          const noOpPatch =
+            (w.kind === 'PATCH' || w.kind === 'JSONPATCH' || w.kind === 'CAS') &&
+            found.length === 0 &&
+            log.some(
+              (r) =>
+                r.id === w.id &&
+                r.version === result?._version &&
+                isDeepStrictEqual(r.item, w.result),
+            )
+          const writesNothing = (w.kind === 'DELETE' && w.result === false) || noOpPatch
           if (found.length !== (writesNothing ? 0 : 1))
             violations.push(
               `${label} acknowledged (${JSON.stringify(w.result)}) with ${found.length} commits`,
