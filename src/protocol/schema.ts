@@ -1,0 +1,135 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { FilterOperators, Id, ListQuery, Scalar, SortDirection } from './types.js'
+
+/**
+ * One Standard Schema v1 per collection (zod ≥ 3.24, valibot ≥ 1, arktype ≥ 2, …), shared by the
+ * client and the server: `const collections = { tasks: taskSchema }`. livecrud only calls
+ * `schema['~standard'].validate`; it never imports a validator library.
+ *
+ * A schema describes an item as clients see it: it is given the item's fields and its `id`, never
+ * `_version` (declare `id` in a strict object schema, or let the schema strip or pass it). Server
+ * fields (`serverFields`, what `redact` hides) are kept as stored, outside the schema.
+ */
+export type Collections = Readonly<Record<string, StandardSchemaV1>>
+
+/** The collections map of a client or server created without `collections`: nothing is typed. */
+export type NoCollections = Record<never, never>
+
+/** One reason a value failed its schema; `path` is the field path inside the item (`[]` = the item). */
+export interface ValidationIssue {
+  path: (string | number)[]
+  message: string
+}
+
+export type Checked =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; issues: ValidationIssue[] }
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {}
+type Reserved = 'id' | '_version'
+
+/** The items of a collection with schema `S`: the schema's output plus `id` and `_version`. */
+export type ItemOf<S extends StandardSchemaV1> = Simplify<
+  Omit<StandardSchemaV1.InferOutput<S>, Reserved> & { id: Id; _version: number }
+>
+
+/** What writes of a collection with schema `S` send: the schema's input (defaults optional), no `id`. */
+export type InputOf<S extends StandardSchemaV1> = Simplify<
+  Omit<StandardSchemaV1.InferInput<S>, Reserved>
+>
+
+type Depth = [never, 0, 1, 2, 3]
+type IsPlainObject<V> = V extends readonly unknown[] ? false : V extends object ? true : false
+
+/** Field paths of `T` usable in sort and filters: its fields and dotted paths into nested objects. */
+export type FieldPath<T, D extends number = 4> = [D] extends [never]
+  ? never
+  : {
+      [K in keyof T & string]: IsPlainObject<NonNullable<T[K]>> extends true
+        ? K | `${K}.${FieldPath<NonNullable<T[K]>, Depth[D]>}`
+        : K
+    }[keyof T & string]
+
+/** The type of the value at a field path of `T`. */
+export type FieldValue<T, P extends string> = P extends `${infer K}.${infer Rest}`
+  ? K extends keyof T
+    ? FieldValue<NonNullable<T[K]>, Rest>
+    : never
+  : P extends keyof T
+    ? T[P]
+    : never
+
+/** A sort key of `T`: a field path, `-path` for descending, or `{ field, dir }`. */
+export type SortKeyOf<T> = FieldPath<T> | `-${FieldPath<T>}`
+export type SortSpecOf<T> =
+  | SortKeyOf<T>
+  | ReadonlyArray<SortKeyOf<T> | { field: FieldPath<T>; dir: SortDirection }>
+
+type Comparable<V> = Extract<V, number | string>
+/** A condition on a field of type `V`: its value (or null for a missing field), or operators on it. */
+export type FilterConditionOf<V> = [Extract<V, Scalar>] extends [never]
+  ? Scalar | FilterOperators
+  :
+      | Extract<V, Scalar>
+      | null
+      | {
+          $eq?: Extract<V, Scalar> | null
+          $ne?: Extract<V, Scalar> | null
+          $in?: (Extract<V, Scalar> | null)[]
+          $nin?: (Extract<V, Scalar> | null)[]
+          $gt?: Comparable<V>
+          $gte?: Comparable<V>
+          $lt?: Comparable<V>
+          $lte?: Comparable<V>
+        }
+
+export type FiltersOf<T> = { [P in FieldPath<T>]?: FilterConditionOf<FieldValue<T, P>> }
+
+/** A list query of items `T`: sort and filters name only fields of `T`, with values of their types. */
+export type ListQueryOf<T> = Omit<ListQuery, 'sort' | 'filters'> & {
+  sort?: SortSpecOf<T>
+  filters?: FiltersOf<T>
+}
+
+function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
+  return issues.map((issue) => ({
+    path: (issue.path ?? []).map((segment) => {
+      const key = typeof segment === 'object' ? segment.key : segment
+      return typeof key === 'number' ? key : String(key)
+    }),
+    message: String(issue.message),
+  }))
+}
+
+function toChecked(result: StandardSchemaV1.Result<unknown>, id: Id): Checked {
+  if (result.issues) return { ok: false, issues: toIssues(result.issues) }
+  const value = result.value
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, issues: [{ path: [], message: 'the schema output is not an object' }] }
+  // The schema may strip `id` (an object schema without it) or map it: the item keeps its own.
+  const data: Record<string, unknown> = { ...value, id }
+  delete data._version
+  return { ok: true, value: data }
+}
+
+/**
+ * Validates `item` (its fields and `id`; any `_version` is left out) against `schema`: the schema's
+ * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise.
+ */
+export function checkItem(
+  schema: StandardSchemaV1,
+  item: Record<string, unknown>,
+  id: Id,
+): Checked | Promise<Checked> {
+  const input: Record<string, unknown> = { ...item, id }
+  delete input._version
+  const result = schema['~standard'].validate(input)
+  return 'then' in result ? result.then((r) => toChecked(r, id)) : toChecked(result, id)
+}
+
+/** `title: Too small; priority: Invalid option`: the issues in one line, for messages and logs. */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ')
+}
