@@ -22,8 +22,7 @@ export interface ValidationIssue {
 }
 
 export type Checked =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; issues: ValidationIssue[] }
+  { ok: true; value: Record<string, unknown> } | { ok: false; issues: ValidationIssue[] }
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
 type Reserved = 'id' | '_version'
@@ -62,26 +61,24 @@ export type FieldValue<T, P extends string> = P extends `${infer K}.${infer Rest
 /** A sort key of `T`: a field path, `-path` for descending, or `{ field, dir }`. */
 export type SortKeyOf<T> = FieldPath<T> | `-${FieldPath<T>}`
 export type SortSpecOf<T> =
-  | SortKeyOf<T>
-  | ReadonlyArray<SortKeyOf<T> | { field: FieldPath<T>; dir: SortDirection }>
+  SortKeyOf<T> | ReadonlyArray<SortKeyOf<T> | { field: FieldPath<T>; dir: SortDirection }>
 
 type Comparable<V> = Extract<V, number | string>
 /** A condition on a field of type `V`: its value (or null for a missing field), or operators on it. */
 export type FilterConditionOf<V> = [Extract<V, Scalar>] extends [never]
   ? Scalar | FilterOperators
-  :
-      | Extract<V, Scalar>
-      | null
-      | {
-          $eq?: Extract<V, Scalar> | null
-          $ne?: Extract<V, Scalar> | null
-          $in?: (Extract<V, Scalar> | null)[]
-          $nin?: (Extract<V, Scalar> | null)[]
-          $gt?: Comparable<V>
-          $gte?: Comparable<V>
-          $lt?: Comparable<V>
-          $lte?: Comparable<V>
-        }
+  : | Extract<V, Scalar>
+    | null
+    | {
+        $eq?: Extract<V, Scalar> | null
+        $ne?: Extract<V, Scalar> | null
+        $in?: (Extract<V, Scalar> | null)[]
+        $nin?: (Extract<V, Scalar> | null)[]
+        $gt?: Comparable<V>
+        $gte?: Comparable<V>
+        $lt?: Comparable<V>
+        $lte?: Comparable<V>
+      }
 
 export type FiltersOf<T> = { [P in FieldPath<T>]?: FilterConditionOf<FieldValue<T, P>> }
 
@@ -91,45 +88,45 @@ export type ListQueryOf<T> = Omit<ListQuery, 'sort' | 'filters'> & {
   filters?: FiltersOf<T>
 }
 
-function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
-  return issues.map((issue) => ({
-    path: (issue.path ?? []).map((segment) => {
-      const key = typeof segment === 'object' ? segment.key : segment
-      return typeof key === 'number' ? key : String(key)
-    }),
-    message: String(issue.message),
-  }))
+/** `value`'s fields with `id` (a schema may strip or map it: the item keeps its own), no `_version`. */
+function fieldsOf(value: unknown, id: Id): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...(value as object), id }
+  delete data._version
+  return data
 }
 
 function toChecked(result: StandardSchemaV1.Result<unknown>, id: Id): Checked {
-  if (result.issues) return { ok: false, issues: toIssues(result.issues) }
-  const value = result.value
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return { ok: false, issues: [{ path: [], message: 'the schema output is not an object' }] }
-  // The schema may strip `id` (an object schema without it) or map it: the item keeps its own.
-  const data: Record<string, unknown> = { ...value, id }
-  delete data._version
-  return { ok: true, value: data }
+  return result.issues
+    ? {
+        ok: false,
+        issues: result.issues.map((issue) => ({
+          // Item paths are string and number keys (a symbol key cannot come from JSON).
+          path: (issue.path ?? []).map((s) => (typeof s === 'object' ? s.key : s)) as (
+            string | number
+          )[],
+          message: issue.message,
+        })),
+      }
+    : { ok: true, value: fieldsOf(result.value, id) }
 }
 
 /**
  * Validates `item` (its fields and `id`; any `_version` is left out) against `schema`: the schema's
- * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise.
+ * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise. (An
+ * output that is not an object is refused by the server, which checks what it stores is JSON.)
  */
 export function checkItem(
   schema: StandardSchemaV1,
   item: Record<string, unknown>,
   id: Id,
 ): Checked | Promise<Checked> {
-  const input: Record<string, unknown> = { ...item, id }
-  delete input._version
-  const result = schema['~standard'].validate(input)
-  return 'then' in result ? result.then((r) => toChecked(r, id)) : toChecked(result, id)
+  const result = schema['~standard'].validate(fieldsOf(item, id))
+  return 'then' in result
+    ? Promise.resolve(result).then((r) => toChecked(r, id))
+    : toChecked(result, id)
 }
 
 /** `title: Too small; priority: Invalid option`: the issues in one line, for messages and logs. */
 export function describeIssues(issues: readonly ValidationIssue[]): string {
-  return issues
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ')
+  return issues.map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message).join('; ')
 }
