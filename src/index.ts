@@ -5,6 +5,7 @@ export {
   QueueFullError,
   ServerError,
   TimeoutError,
+  ValidationError,
 } from './client/errors.js'
 export { LivecrudError, SERVER_ERROR_CODES } from './protocol/errors.js'
 export type { ErrorCode, ServerErrorCode, ClientErrorCode, WireError } from './protocol/errors.js'
@@ -16,7 +17,13 @@ export type {
   LiveQuery,
   LiveQuerySnapshot,
   LivecrudClient,
+  CollectionName,
+  PatchInput,
   PendingWrite,
+  PostInput,
+  PutInput,
+  QueryInput,
+  Untyped,
   QueryStatus,
   StoreChange,
   UnseenChange,
@@ -41,3 +48,13 @@ export type {
   WriteMeta,
 } from './protocol/types.js'
 export type { Operation } from './protocol/jsonPatch.js'
+export type {
+  Collections,
+  FieldPath,
+  FiltersOf,
+  InputOf,
+  ItemOf,
+  ListQueryOf,
+  SortSpecOf,
+  ValidationIssue,
+} from './protocol/schema.js'

@@ -89,31 +89,31 @@ export type ListQueryOf<T> = Omit<ListQuery, 'sort' | 'filters'> & {
 }
 
 /** `value`'s fields with `id` (a schema may strip or map it: the item keeps its own), no `_version`. */
-function fieldsOf(value: unknown, id: Id): Record<string, unknown> {
+export function fieldsOf(value: unknown, id: Id): Record<string, unknown> {
   const data: Record<string, unknown> = { ...(value as object), id }
   delete data._version
   return data
 }
 
+/** A Standard Schema's issues in livecrud's shape (the same on the client and on the wire). */
+export function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
+  return issues.map((issue) => ({
+    // Item paths are string and number keys (a symbol key cannot come from JSON).
+    path: (issue.path ?? []).map((s) => (typeof s === 'object' ? s.key : s)) as (string | number)[],
+    message: issue.message,
+  }))
+}
+
 function toChecked(result: StandardSchemaV1.Result<unknown>, id: Id): Checked {
   return result.issues
-    ? {
-        ok: false,
-        issues: result.issues.map((issue) => ({
-          // Item paths are string and number keys (a symbol key cannot come from JSON).
-          path: (issue.path ?? []).map((s) => (typeof s === 'object' ? s.key : s)) as (
-            string | number
-          )[],
-          message: issue.message,
-        })),
-      }
+    ? { ok: false, issues: toIssues(result.issues) }
     : { ok: true, value: fieldsOf(result.value, id) }
 }
 
 /**
  * Validates `item` (its fields and `id`; any `_version` is left out) against `schema`: the schema's
- * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise. (An
- * output that is not an object is refused by the server, which checks what it stores is JSON.)
+ * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise.
+ * (The server, which must store JSON, also refuses an output that is not a plain JSON object.)
  */
 export function checkItem(
   schema: StandardSchemaV1,

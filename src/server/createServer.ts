@@ -79,6 +79,7 @@ export async function createServer<U = unknown>(
       limits,
       fanout,
       allowWritesOutOfScope: options.allowWritesOutOfScope ?? false,
+      schemas: options.collections,
       conn,
     })
     socket.on('disconnect', () => {
