@@ -63,7 +63,7 @@ describe.each([
     const tasks = client.collection('tasks')
     const posted = tasks.postItem({ id: 't1', title: '' })
     await expect(posted).rejects.toBeInstanceOf(ValidationError)
-    const error = await posted.catch((e: ValidationError) => e)
+    const error = (await posted.catch((e: unknown) => e)) as ValidationError
     expect(error).toBeInstanceOf(LivecrudError)
     expect(error).toMatchObject({ code: 'VALIDATION', name: 'ValidationError' })
     expect(error.issues).toEqual([{ path: ['title'], message: expect.any(String) }])
