@@ -1,5 +1,6 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { EventMeta, Id, Item } from '../protocol/types.js'
-import { checkItem, describeIssues, type Checked, type Collections } from '../protocol/schema.js'
+import { checkItem, type Checked, type Collections } from '../protocol/schema.js'
 import { ValidationError } from './errors.js'
 import type { LocalMutation, StoreAction } from './store/actions.js'
 import { applyItemOps } from './store/applyItemOps.js'
@@ -69,7 +70,7 @@ export function schemaChecks(
     return sent
   }
 
-  if (schemas && mode) stores.screen = screen(schemas, mode, stores)
+  if (mode) stores.screen = screen(schemaOf, mode, stores)
   return run
 }
 
@@ -80,25 +81,28 @@ export function schemaChecks(
  * resync) are left out. The answer to the client's own write is not re-checked: the write was
  * checked on the way out.
  */
-function screen(schemas: Collections, mode: 'warn' | 'drop', stores: StoreRegistry) {
+function screen(
+  schemaOf: (collection: string) => StandardSchemaV1 | undefined,
+  mode: 'warn' | 'drop',
+  stores: StoreRegistry,
+) {
   return (collection: string, action: StoreAction): StoreAction => {
-    const schema = Object.hasOwn(schemas, collection) ? schemas[collection] : undefined
+    const schema = schemaOf(collection)
     if (!schema) return action
     // Logs an invalid item; false when it must be left out. An asynchronous schema cannot screen a
     // synchronous dispatch: its items are not checked.
     const keep = (item: Item) => {
       const checked = checkItem(schema, item, item.id)
       if (checked instanceof Promise || checked.ok) return true
-      const issues = describeIssues(checked.issues)
-      console.warn(`livecrud: ${collection}/${item.id} from the server fails its schema: ${issues}`)
+      console.warn(
+        `livecrud: ${collection}/${item.id} from the server fails its schema`,
+        checked.issues,
+      )
       return mode === 'warn'
     }
     if (action.type === 'server/items' || action.type === 'server/reset') {
       // In place: the caller's array is what GET and LIST answer with, so they leave them out too.
-      const items = action.items
-      let kept = 0
-      for (const item of items) if (keep(item)) items[kept++] = item
-      items.length = kept
+      action.items.splice(0, Infinity, ...action.items.filter(keep))
     }
     let item: Item | undefined
     if (action.type === 'server/added') item = action.item

@@ -104,12 +104,6 @@ export function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationI
   }))
 }
 
-function toChecked(result: StandardSchemaV1.Result<unknown>, id: Id): Checked {
-  return result.issues
-    ? { ok: false, issues: toIssues(result.issues) }
-    : { ok: true, value: fieldsOf(result.value, id) }
-}
-
 /**
  * Validates `item` (its fields and `id`; any `_version` is left out) against `schema`: the schema's
  * output with the item's `id`, or the issues. Synchronous when the schema is, else a promise.
@@ -120,10 +114,12 @@ export function checkItem(
   item: Record<string, unknown>,
   id: Id,
 ): Checked | Promise<Checked> {
+  const settle = (result: StandardSchemaV1.Result<unknown>): Checked =>
+    result.issues
+      ? { ok: false, issues: toIssues(result.issues) }
+      : { ok: true, value: fieldsOf(result.value, id) }
   const result = schema['~standard'].validate(fieldsOf(item, id))
-  return 'then' in result
-    ? Promise.resolve(result).then((r) => toChecked(r, id))
-    : toChecked(result, id)
+  return result instanceof Promise ? result.then(settle) : settle(result)
 }
 
 /** `title: Too small; priority: Invalid option`: the issues in one line, for messages and logs. */
