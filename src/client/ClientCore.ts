@@ -324,8 +324,8 @@ export class ClientCore implements LivecrudClient {
     options: WriteOptions | undefined,
     prepare: () => Prepared,
   ): Promise<R> {
-    // Once the collection's schema accepted it (`validation.ts`): applied, then queued.
-    const send = (prepared: Prepared): Promise<R> => {
+    try {
+      const prepared = this.checkWrite(collection, prepare())
       this.writes.checkCapacity()
       const mutationId = randomId()
       const meta: WriteMeta = { mutationId }
@@ -346,9 +346,6 @@ export class ClientCore implements LivecrudClient {
         timeout: options?.timeout,
         optimistic,
       }) as Promise<R>
-    }
-    try {
-      return this.checkWrite(collection, prepare(), send)
     } catch (error) {
       return Promise.reject(error)
     }

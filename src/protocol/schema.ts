@@ -99,7 +99,9 @@ export function fieldsOf(value: unknown, id: Id): Record<string, unknown> {
 export function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
   return issues.map((issue) => ({
     // Item paths are string and number keys (a symbol key cannot come from JSON).
-    path: (issue.path ?? []).map((s) => (typeof s === 'object' ? s.key : s)) as (string | number)[],
+    path: (issue.path?.map((s) => (typeof s === 'object' ? s.key : s)) ?? []) as (
+      string | number
+    )[],
     message: issue.message,
   }))
 }
@@ -119,7 +121,11 @@ export function checkItem(
       ? { ok: false, issues: toIssues(result.issues) }
       : { ok: true, value: fieldsOf(result.value, id) }
   const result = schema['~standard'].validate(fieldsOf(item, id))
-  return result instanceof Promise ? result.then(settle) : settle(result)
+  if (!(result instanceof Promise)) return settle(result)
+  const later = result.then(settle)
+  // A caller may drop it (the client does not wait for asynchronous schemas): never unhandled.
+  later.catch(() => {})
+  return later
 }
 
 /** `title: Too small; priority: Invalid option`: the issues in one line, for messages and logs. */
