@@ -55,6 +55,7 @@ export type {
   InputOf,
   ItemOf,
   ListQueryOf,
+  SortKeyOf,
   SortSpecOf,
   ValidationIssue,
 } from './protocol/schema.js'

@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util'
 import { createServer } from './createServer.js'
+import { loadCollections } from './loadCollections.js'
 import { createStoreFromUrl } from './stores/fromUrl.js'
 
 const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db memory]
                        [--allow-origin https://app.example]... [--allow-any-origin]
+                       [--collections ./collections.js]
   --port          port to listen on (0 = a free port; default 3000)
   --host          interface to bind (default 127.0.0.1)
   --db            store URL (default memory)
   --allow-origin  a browser origin allowed to connect (repeatable; default same-origin only)
-  --allow-any-origin  accept every browser origin (development only)`
+  --allow-any-origin  accept every browser origin (development only)
+  --collections   a module exporting \`collections\` (one Standard Schema per collection): writes
+                  to them are validated and stored as the schema's output`
 
 /** Runs the server until SIGINT/SIGTERM; prints `livecrud-server listening on <url>` when ready. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
       db: { type: 'string', default: 'memory' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-any-origin': { type: 'boolean', default: false },
+      collections: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -30,14 +35,17 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid --port ${values.port}`)
+  const collections = values.collections ? await loadCollections(values.collections) : undefined
   const store = await createStoreFromUrl(values.db)
   const server = await createServer({
     port,
     host: values.host,
     store,
     allowedOrigins: values['allow-any-origin'] ? '*' : values['allow-origin'],
+    collections,
   })
-  console.log(`livecrud-server listening on ${server.url} (store: ${store.kind})`)
+  const schemas = collections ? `, schemas: ${Object.keys(collections).join(', ')}` : ''
+  console.log(`livecrud-server listening on ${server.url} (store: ${store.kind}${schemas})`)
   let stopping = false
   const stop = () => {
     if (stopping) return
