@@ -1,6 +1,7 @@
 import type { FiltersOf, ItemOf, ListQueryOf, SortKeyOf } from 'livecrud'
 import { createHooks } from 'livecrud/react'
-import { collections, taskSchema } from './collections.js'
+import type { collections} from './collections.js';
+import { taskSchema } from './collections.js'
 import { collectionName } from './config.js'
 
 /**
