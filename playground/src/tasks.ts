@@ -1,7 +1,6 @@
 import type { FiltersOf, ItemOf, ListQueryOf, SortKeyOf } from 'livecrud'
 import { createHooks } from 'livecrud/react'
-import type { collections} from './collections.js';
-import { taskSchema } from './collections.js'
+import { taskSchema, type collections } from './collections.js'
 import { collectionName } from './config.js'
 
 /**
