@@ -23,9 +23,9 @@ export interface ClientOptions<C extends Collections = NoCollections> {
   /**
    * Check items arriving from the server against their schema too (default: off; the server
    * validated them on write, and rows written outside livecrud may predate the schema). 'warn' logs
-   * each invalid item (collection, id, version, issues) and keeps it; 'drop' logs it and leaves it
-   * out: GET answers undefined, lists skip it, an event that would make it invalid removes it from the
-   * store. Needs synchronous schemas (an asynchronous one is skipped with a warning).
+   * each invalid item (collection, id, issues) and keeps it; 'drop' logs it and leaves it out: GET
+   * answers undefined, lists skip it (their `total` still counts it), an event that would make it
+   * invalid removes it from the store. Needs synchronous schemas (an asynchronous one is not checked).
    */
   validateIncoming?: 'warn' | 'drop'
   /** Server URL (`io(url)`), or pass an existing `socket`. */
