@@ -187,7 +187,9 @@ export interface CollectionHandle<T extends Item = Item, In = Untyped> {
 }
 
 /** Names of the collections `C` types (none without `collections`). */
-export type CollectionName<C extends Collections> = NoCollections extends C ? never : keyof C & string
+export type CollectionName<C extends Collections> = NoCollections extends C
+  ? never
+  : keyof C & string
 /** Any name when the client has no `collections`; none when it has. */
 type LooseName<C extends Collections> = NoCollections extends C ? string : never
 /** The item type of collection `N`. */
