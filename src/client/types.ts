@@ -17,7 +17,8 @@ export interface ClientOptions<C extends Collections = NoCollections> {
    * (`client.collection('tasks')` is a `CollectionHandle<Task>`; other names are type errors) and
    * validates every write of those collections before it is applied: an invalid one rejects with a
    * `ValidationError`, nothing queued or sent. A JSON Patch is checked on the item it produces (when
-   * the store holds the item; else only the server checks it).
+   * the store holds the item; else only the server checks it). The check is synchronous: writes of a
+   * schema that answers asynchronously are left to the server, which awaits it.
    */
   collections?: C
   /**
