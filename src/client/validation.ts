@@ -1,7 +1,7 @@
 import type { EventMeta, Id, Item, Operation } from '../protocol/index.js'
 import { checkItem, type Collections } from '../protocol/schema.js'
 import { ValidationError } from './errors.js'
-import type { LocalMutation, StoreAction } from './store/actions.js'
+import type { LocalMutation } from './store/actions.js'
 import { applyItemOps } from './store/applyItemOps.js'
 import type { StoreRegistry } from './StoreRegistry.js'
 
