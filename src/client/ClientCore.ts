@@ -15,6 +15,7 @@ import { CollectionHandle } from './CollectionHandle.js'
 import { ConflictError, ServerError } from './errors.js'
 import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
 import { listByIds } from './listByIds.js'
+import type { PersistenceSession, PersistenceState } from './persistence.js'
 import { randomId } from './randomId.js'
 import type { LocalMutation } from './store/actions.js'
 import { StoreRegistry } from './StoreRegistry.js'
@@ -55,7 +56,7 @@ interface Prepared {
 
 /** The client: requests, stores, subscriptions and the write queue wired together. */
 export class ClientCore implements LivecrudClient {
-  readonly clientId: string
+  private id: string
   readonly stores: StoreRegistry
   private readonly transport: Transport
   private readonly subscriptions: SubscriptionManager
@@ -68,17 +69,22 @@ export class ClientCore implements LivecrudClient {
   private queryClient: QueryClient | undefined
   private readonly unsubscribeDelay: number
   private readonly listCacheTime: number
+  /** Set when `options.persistence` is: the outbox and cache around this client. */
+  readonly persist: PersistenceSession | undefined
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError('createClient needs options: { url } or { socket }')
-    this.clientId = options.clientId ?? randomId()
+    this.id = options.clientId ?? randomId()
+    const persistence = options.persistence
     this.transport = new Transport({
       url: options.url,
       socket: options.socket,
-      clientId: this.clientId,
+      clientId: () => this.id,
       token: options.token,
       timeout: positive(options.timeout, DEFAULT_TIMEOUT),
+      // With a persistence, the first connection waits for what it restores (and its clientId).
+      connect: !persistence,
     })
     this.stores = new StoreRegistry(storeFactory)
     this.stores.onCreate((collection, store) => {
@@ -88,7 +94,12 @@ export class ClientCore implements LivecrudClient {
     this.listCacheTime = nonNegative(options.listCacheTime, DEFAULT_LIST_CACHE_TIME)
     this.subscriptions = new SubscriptionManager(this.transport, this.stores, this.unsubscribeDelay)
     this.writes = new WriteQueue(
-      this.transport,
+      persistence
+        ? {
+            isConnected: () => this.transport.isConnected(),
+            request: (e, args, t) => this.persist!.send(e, args, t),
+          }
+        : this.transport,
       {
         onSuccess: (w, result, meta) => this.onWriteSuccess(w, result, meta),
         onFailure: (w, error) => this.onWriteFailure(w, error),
@@ -112,6 +123,18 @@ export class ClientCore implements LivecrudClient {
       const { mutationId, clientId } = event.meta
       if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
     })
+    this.persist = persistence?.attach({
+      stores: this.stores,
+      transport: this.transport,
+      writes: this.writes,
+      subscriptions: this.subscriptions,
+      clientId: () => this.id,
+      setClientId: (id) => void (this.id = id),
+    })
+  }
+
+  get clientId(): string {
+    return this.id
   }
 
   getItem<T extends Item = Item>(
@@ -224,7 +247,17 @@ export class ClientCore implements LivecrudClient {
     return this.subscriptions.getSeq(collection)
   }
 
+  getPersistenceState(): PersistenceState {
+    return this.persist?.state ?? 'none'
+  }
+
+  clearPersistence(): Promise<void> {
+    return this.persist?.clear() ?? Promise.resolve()
+  }
+
   close(): void {
+    // First, so closing settles nothing in the outbox: the next page sends what is left.
+    this.persist?.close()
     this.subscriptions.close()
     // Only collections that made live queries have live lists to stop.
     for (const collection of this.queried) {
@@ -331,12 +364,8 @@ export class ClientCore implements LivecrudClient {
       const meta: WriteMeta = { mutationId }
       if (options?.ifVersion !== undefined) meta.ifVersion = options.ifVersion
       const optimistic = options?.optimistic !== false
-      if (optimistic)
-        this.stores.dispatch(collection, {
-          type: 'local/write',
-          mutation: { ...prepared.mutation, mutationId },
-        })
-      return this.writes.submit({
+      const mutation = optimistic ? { ...prepared.mutation, mutationId } : undefined
+      const request: WriteRequest = {
         mutationId,
         collection,
         id: prepared.id,
@@ -345,7 +374,14 @@ export class ClientCore implements LivecrudClient {
         meta,
         timeout: options?.timeout,
         optimistic,
-      }) as Promise<R>
+      }
+      const apply = () => {
+        this.writes.checkCapacity() // closed meanwhile
+        if (mutation) this.stores.dispatch(collection, { type: 'local/write', mutation })
+        return this.writes.submit(request) as Promise<R>
+      }
+      // Durable first: the optimistic value shows once the outbox holds the write.
+      return this.persist ? this.persist.save({ request, mutation }).then(apply) : apply()
     } catch (error) {
       return Promise.reject(error)
     }

@@ -52,13 +52,16 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
   }
 
   getItemState(id: Id): ItemState<T> {
-    return this.core.stores.get<T>(this.name).getItemState(id)
+    const state = this.core.stores.get<T>(this.name).getItemState(id)
+    return this.core.persist ? this.core.persist.itemState(this.name, state) : state
   }
 
   subscribeItem(id: Id, listener: () => void): () => void {
-    return this.core.observe(this.name, () =>
-      this.core.stores.get<T>(this.name).subscribeItem(id, listener),
-    )
+    return this.core.observe(this.name, () => {
+      const off = this.core.stores.get<T>(this.name).subscribeItem(id, listener)
+      const unwatch = this.core.persist?.watch(this.name, listener)
+      return unwatch ? () => (off(), unwatch()) : off
+    })
   }
 
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void {
@@ -69,6 +72,7 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
 
   query(query: ListQuery = {}): LiveQuery<T> {
     this.context ??= this.core.liveQueryContext<T>(this.name, true)
-    return createLiveQuery<T>(this.context, query)
+    const live = createLiveQuery<T>(this.context, query)
+    return this.core.persist ? this.core.persist.query(this.name, live) : live
   }
 }

@@ -78,7 +78,7 @@ export class WriteQueue {
   sends = 0
 
   constructor(
-    private readonly transport: Transport,
+    private readonly transport: Pick<Transport, 'isConnected' | 'request'>,
     private readonly hooks: WriteHooks,
     private readonly maxQueue: number,
   ) {}

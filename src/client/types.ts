@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client'
 import type { ChangeEvent, Id, Item, ListQuery, Operation } from '../protocol/index.js'
 import type { LivecrudError } from '../protocol/errors.js'
+import type { Persistence, PersistenceState } from './persistence.js'
 
 /** Public contract of the client. Implementations live beside this file; React binds to these types only. */
 
@@ -31,6 +32,12 @@ export interface ClientOptions {
    * neither pile up in memory nor in the refetch after a reconnect.
    */
   tombstoneTtl?: number
+  /**
+   * `indexedDBPersistence({ name })` from `livecrud/persist`: writes survive reloads (a durable
+   * outbox), observed collections start warm from a cache, tabs share one outbox. The persisted
+   * clientId replaces `clientId` once restored; the first connection waits for the restore.
+   */
+  persistence?: Persistence
 }
 
 export interface WriteOptions {
@@ -62,6 +69,8 @@ export interface ItemState<T extends Item = Item> {
   error: LivecrudError | null
   /** 'unknown': never loaded; 'present'; 'deleted': a tombstone. */
   status: 'unknown' | 'present' | 'deleted'
+  /** With a persistence: true while the value comes from the cache and the server did not confirm it. */
+  fromCache?: boolean
 }
 
 /** A change to the visible state of a collection's store, as `collection.subscribe` delivers them. */
@@ -109,6 +118,8 @@ export interface LiveQuerySnapshot<T extends Item = Item> {
   status: QueryStatus
   error: LivecrudError | null
   isFetching: boolean
+  /** With a persistence: true while the page is the cached one and the server did not confirm it. */
+  fromCache?: boolean
 }
 
 export interface LiveQuery<T extends Item = Item> {
@@ -173,5 +184,9 @@ export interface LivecrudClient {
   onEvent(listener: (event: ChangeEvent) => void): () => void
   /** Last seq applied per subscribed collection. */
   getSeq(collection: string): number | undefined
+  /** 'none' without a persistence; 'memory' when IndexedDB cannot be used (nothing survives a reload). */
+  getPersistenceState(): PersistenceState
+  /** Deletes everything persisted (outbox, cache, clientId) — on logout; the client goes on in memory. */
+  clearPersistence(): Promise<void>
   close(): void
 }
