@@ -73,6 +73,6 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
   query(query: ListQuery = {}): LiveQuery<T> {
     this.context ??= this.core.liveQueryContext<T>(this.name, true)
     const live = createLiveQuery<T>(this.context, query)
-    return this.core.persist ? this.core.persist.query(this.name, live) : live
+    return this.core.persist ? this.core.persist.query(this.name, query, live) : live
   }
 }

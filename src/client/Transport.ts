@@ -73,7 +73,8 @@ export class Transport {
   }
 
   start(): void {
-    if (this.state !== 'closed' && !this.socket.connected && !this.socket.active) this.socket.connect()
+    if (this.state !== 'closed' && !this.socket.connected && !this.socket.active)
+      this.socket.connect()
   }
 
   getState(): ConnectionState {

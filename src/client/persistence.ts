@@ -1,3 +1,4 @@
+import type { ListQuery } from '../protocol/types.js'
 import type { LocalMutation } from './store/actions.js'
 import type { StoreRegistry } from './StoreRegistry.js'
 import type { SubscriptionManager } from './SubscriptionManager.js'
@@ -41,7 +42,7 @@ export interface PersistenceSession {
   itemState<T extends ItemState>(collection: string, state: T): T
   /** Calls `listener` when what `itemState` / `query` return changes without a store change. */
   watch(collection: string, listener: () => void): () => void
-  query<Q extends LiveQuery<any>>(collection: string, query: Q): Q
+  query<Q extends LiveQuery<any>>(collection: string, query: ListQuery, live: Q): Q
   clear(): Promise<void>
   close(): void
 }

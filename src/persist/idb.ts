@@ -1,0 +1,79 @@
+/**
+ * The few IndexedDB calls the persistence makes, as promises (raw IndexedDB: smaller than a wrapper).
+ * Three stores: `meta` (format, clientId), `outbox` (mutationId → queued write), `cache` (collection →
+ * its confirmed items and seq).
+ */
+
+/** Bump when the stored shape changes: an older database is then cleared (with a warning). */
+export const FORMAT = 1
+export const STORES = ['meta', 'outbox', 'cache'] as const
+export type StoreName = (typeof STORES)[number]
+
+export const request = <T>(r: IDBRequest<T>): Promise<T> =>
+  new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result)
+    r.onerror = () => reject(r.error)
+  })
+
+/** Runs `work` in one transaction; resolves with its result once the transaction committed. */
+export function run<T>(
+  db: IDBDatabase,
+  stores: StoreName | StoreName[],
+  mode: IDBTransactionMode,
+  work: (tx: IDBTransaction) => T,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(stores, mode)
+    let result: T
+    tx.oncomplete = () => resolve(result)
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
+    try {
+      result = work(tx)
+    } catch (error) {
+      reject(error)
+      try {
+        tx.abort()
+      } catch {
+        // already finished
+      }
+    }
+  })
+}
+
+/**
+ * Opens (creating or upgrading) the database. A database of another shape — older, or written by a
+ * newer version of livecrud — is emptied, never trusted; `warn` says so.
+ */
+export async function openDb(
+  factory: IDBFactory,
+  name: string,
+  warn: (message: string) => void,
+): Promise<IDBDatabase> {
+  const open = () => {
+    const r = factory.open(name, FORMAT)
+    r.onupgradeneeded = (event) => {
+      const db = r.result
+      if (event.oldVersion > 0) warn(`an older persisted format (${event.oldVersion}) was cleared`)
+      for (const store of [...db.objectStoreNames]) db.deleteObjectStore(store)
+      for (const store of STORES) db.createObjectStore(store)
+    }
+    return request(r)
+  }
+  let db: IDBDatabase
+  try {
+    db = await open()
+  } catch (error) {
+    if ((error as DOMException | null)?.name !== 'VersionError') throw error
+    warn('a persisted format newer than this version was cleared')
+    await request(factory.deleteDatabase(name))
+    db = await open()
+  }
+  if (STORES.some((s) => !db.objectStoreNames.contains(s))) {
+    // Same version number, other stores: not ours to read.
+    db.close()
+    warn('an unknown persisted database was cleared')
+    await request(factory.deleteDatabase(name))
+    db = await open()
+  }
+  return db
+}
