@@ -273,6 +273,7 @@ export class Session implements PersistenceSession {
   private begin(): void {
     const early = this.early ?? []
     this.early = undefined
+    if (this.state === 'opening') this.state = 'indexeddb'
     for (const m of early) this.heard(m)
     this.host.start(this.clientId ?? this.host.clientId)
     this.tabs?.lead()
