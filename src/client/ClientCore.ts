@@ -56,11 +56,13 @@ interface Prepared {
 
 /** The client: requests, stores, subscriptions and the write queue wired together. */
 export class ClientCore implements LivecrudClient {
-  private id: string
+  /** A persistence replaces it with the persisted one before the first connection. */
+  clientId: string
   readonly stores: StoreRegistry
-  private readonly transport: Transport
-  private readonly subscriptions: SubscriptionManager
-  private readonly writes: WriteQueue
+  // Not private: livecrud/persist works with them (persistence.ts, ClientParts).
+  readonly transport: Transport
+  readonly subscriptions: SubscriptionManager
+  readonly writes: WriteQueue
   private readonly handles = new Map<string, CollectionHandle<any>>()
   private readonly eventListeners = new Set<(event: ChangeEvent) => void>()
   private readonly contexts = new Map<string, LiveListContext<any>>()
@@ -75,16 +77,15 @@ export class ClientCore implements LivecrudClient {
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError('createClient needs options: { url } or { socket }')
-    this.id = options.clientId ?? randomId()
-    const persistence = options.persistence
+    this.clientId = options.clientId ?? randomId()
     this.transport = new Transport({
       url: options.url,
       socket: options.socket,
-      clientId: () => this.id,
+      clientId: () => this.clientId,
       token: options.token,
       timeout: positive(options.timeout, DEFAULT_TIMEOUT),
       // With a persistence, the first connection waits for what it restores (and its clientId).
-      connect: !persistence,
+      connect: !options.persistence,
     })
     this.stores = new StoreRegistry(storeFactory)
     this.stores.onCreate((collection, store) => {
@@ -94,12 +95,7 @@ export class ClientCore implements LivecrudClient {
     this.listCacheTime = nonNegative(options.listCacheTime, DEFAULT_LIST_CACHE_TIME)
     this.subscriptions = new SubscriptionManager(this.transport, this.stores, this.unsubscribeDelay)
     this.writes = new WriteQueue(
-      persistence
-        ? {
-            isConnected: () => this.transport.isConnected(),
-            request: (e, args, t) => this.persist!.send(e, args, t),
-          }
-        : this.transport,
+      this.transport,
       {
         onSuccess: (w, result, meta) => this.onWriteSuccess(w, result, meta),
         onFailure: (w, error) => this.onWriteFailure(w, error),
@@ -123,18 +119,7 @@ export class ClientCore implements LivecrudClient {
       const { mutationId, clientId } = event.meta
       if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
     })
-    this.persist = persistence?.attach({
-      stores: this.stores,
-      transport: this.transport,
-      writes: this.writes,
-      subscriptions: this.subscriptions,
-      clientId: () => this.id,
-      setClientId: (id) => void (this.id = id),
-    })
-  }
-
-  get clientId(): string {
-    return this.id
+    this.persist = options.persistence?.attach(this)
   }
 
   getItem<T extends Item = Item>(
@@ -214,7 +199,10 @@ export class ClientCore implements LivecrudClient {
 
   collection<T extends Item = Item>(name: string): CollectionHandle<T> {
     let handle = this.handles.get(name)
-    if (!handle) this.handles.set(name, (handle = new CollectionHandle<T>(name, this)))
+    if (!handle) {
+      this.handles.set(name, (handle = new CollectionHandle<T>(name, this)))
+      this.persist?.decorate(handle)
+    }
     return handle as CollectionHandle<T>
   }
 

@@ -52,16 +52,13 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
   }
 
   getItemState(id: Id): ItemState<T> {
-    const state = this.core.stores.get<T>(this.name).getItemState(id)
-    return this.core.persist ? this.core.persist.itemState(this.name, state) : state
+    return this.core.stores.get<T>(this.name).getItemState(id)
   }
 
   subscribeItem(id: Id, listener: () => void): () => void {
-    return this.core.observe(this.name, () => {
-      const off = this.core.stores.get<T>(this.name).subscribeItem(id, listener)
-      const unwatch = this.core.persist?.watch(this.name, listener)
-      return unwatch ? () => (off(), unwatch()) : off
-    })
+    return this.core.observe(this.name, () =>
+      this.core.stores.get<T>(this.name).subscribeItem(id, listener),
+    )
   }
 
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void {
@@ -72,7 +69,6 @@ export class CollectionHandle<T extends Item = Item> implements CollectionHandle
 
   query(query: ListQuery = {}): LiveQuery<T> {
     this.context ??= this.core.liveQueryContext<T>(this.name, true)
-    const live = createLiveQuery<T>(this.context, query)
-    return this.core.persist ? this.core.persist.query(this.name, query, live) : live
+    return createLiveQuery<T>(this.context, query)
   }
 }

@@ -1,10 +1,9 @@
-import type { ListQuery } from '../protocol/types.js'
 import type { LocalMutation } from './store/actions.js'
 import type { StoreRegistry } from './StoreRegistry.js'
 import type { SubscriptionManager } from './SubscriptionManager.js'
-import type { AckResult, Transport } from './Transport.js'
+import type { Transport } from './Transport.js'
 import type { WriteQueue, WriteRequest } from './WriteQueue.js'
-import type { ItemState, LiveQuery } from './types.js'
+import type { CollectionHandle } from './types.js'
 
 /**
  * The seam `livecrud/persist` plugs into (`createClient({ persistence })`). The core only calls these
@@ -21,14 +20,14 @@ export interface OutboxWrite {
   mutation?: LocalMutation | undefined
 }
 
-/** The client's parts a persistence works with (src/persist/host.ts wraps them). */
+/** The client's parts a persistence works with (ClientCore; src/persist/host.ts wraps them). */
 export interface ClientParts {
+  /** Replaced by the persisted one before the first connection. */
+  clientId: string
   readonly stores: StoreRegistry
   readonly transport: Transport
   readonly writes: WriteQueue
   readonly subscriptions: SubscriptionManager
-  clientId(): string
-  setClientId(id: string): void
 }
 
 /** What a persistence gives back to the client. */
@@ -36,13 +35,8 @@ export interface PersistenceSession {
   readonly state: PersistenceState
   /** Resolves once the write is durable (or kept in memory when it cannot be): then it is applied. */
   save(write: OutboxWrite): Promise<void>
-  /** Every write request of the queue goes through here (another tab may be the one that sends). */
-  send<R, M>(event: string, args: unknown[], timeout?: number): Promise<AckResult<R, M>>
-  /** The item state as the app sees it (`fromCache` added while unconfirmed). */
-  itemState<T extends ItemState>(collection: string, state: T): T
-  /** Calls `listener` when what `itemState` / `query` return changes without a store change. */
-  watch(collection: string, listener: () => void): () => void
-  query<Q extends LiveQuery<any>>(collection: string, query: ListQuery, live: Q): Q
+  /** Wraps a collection handle's reads (`fromCache` on item states and live-query snapshots). */
+  decorate(handle: CollectionHandle<any>): void
   clear(): Promise<void>
   close(): void
 }

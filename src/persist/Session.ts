@@ -7,12 +7,11 @@ import type {
   PersistenceState,
 } from '../client/persistence.js'
 import type { AckResult } from '../client/Transport.js'
-import type { ItemState, LiveQuery } from '../client/types.js'
+import type { CollectionHandle } from '../client/types.js'
 import type { LivecrudError } from '../protocol/errors.js'
-import type { Item, ListQuery, WriteMeta } from '../protocol/types.js'
+import type { Item, WriteMeta } from '../protocol/types.js'
 import { CacheMarks } from './CacheMarks.js'
-import { makeHost, type Host } from './host.js'
-import { FORMAT, STORES, openDb, request, run } from './idb.js'
+import { STORES, openDb, request, run } from './idb.js'
 import type { IndexedDBPersistenceOptions } from './index.js'
 import { Tabs, type TabMessage } from './Tabs.js'
 import { WarmCache, isCacheRecord, type CacheRecord } from './WarmCache.js'
@@ -37,7 +36,6 @@ const warn = (message: string) => console.warn(`livecrud/persist: ${message}`)
 export class Session implements PersistenceSession {
   state: PersistenceState = 'opening'
   private db: IDBDatabase | undefined
-  private readonly host: Host
   private readonly ready: Promise<void>
   private readonly marks: CacheMarks
   private readonly cache: WarmCache
@@ -47,38 +45,43 @@ export class Session implements PersistenceSession {
   private ops: Op[] = []
   private opsDone: Promise<void> | undefined
   private lastAt = 0
-  private early: TabMessage[] | undefined = []
+  /** Other tabs' writes heard before the restore ended (adopted after it, in order). */
+  private early: OutboxWrite[] | undefined = []
   private readonly dbName: string
+  private readonly send: (event: string, args: unknown[], timeout?: number) => Promise<AckResult>
   private closed = false
 
   constructor(
-    client: ClientParts,
+    private readonly client: ClientParts,
     private readonly o: IndexedDBPersistenceOptions,
   ) {
-    this.host = makeHost(client)
     this.dbName = `livecrud:${o.name}`
-    this.marks = new CacheMarks(this.host.stores)
+    const { stores, transport, writes } = client
+    this.marks = new CacheMarks(stores)
     const max = o.maxCachedItems
     this.cache = new WarmCache(
-      this.host,
+      client,
       () => this.db,
       typeof max === 'number' && max >= 0 ? max : 50_000,
       (error) => {
-        warn(`the cache could not be saved (${String(error)}); it is dropped`)
+        warn(`cache not saved (${String(error)}): dropped`)
         if (this.db)
           void run(this.db, 'cache', 'readwrite', (tx) => tx.objectStore('cache').clear())
         this.cache.index.clear()
       },
     )
-    this.host.stores.onCreate((collection, store) => {
+    this.send = (event, args, timeout) => transport.request(event, args, timeout)
+    // Every write goes out through `route`: another tab may be the one that sends.
+    writes.transport = { isConnected: () => transport.isConnected(), request: this.route }
+    stores.onCreate((collection, store) => {
       store.subscribe(() => this.cache.touch(collection))
     })
-    this.host.onSynced((collection) => {
+    client.subscriptions.onSynced = (collection) => {
       this.marks.mark(collection, false)
       this.cache.touch(collection)
-    })
+    }
     this.ready = this.open()
-      .catch((error) => this.toMemory(`IndexedDB cannot be used (${String(error)})`))
+      .catch((error) => this.toMemory(`IndexedDB unusable (${String(error)})`))
       .then(() => this.begin())
     const win = globalThis as { addEventListener?: Window['addEventListener'] }
     win.addEventListener?.('pagehide', () => void this.cache.save())
@@ -88,39 +91,31 @@ export class Session implements PersistenceSession {
     return this.ready.then(() => {
       if (!this.db) return
       this.lastAt = Math.max(Date.now(), this.lastAt + 0.001)
-      const done = this.op([write.request.mutationId, { at: this.lastAt, w: write }])
-      return done.then(() => this.tabs?.post({ t: 'w', w: write }))
+      return this.op([write.request.mutationId, { at: this.lastAt, w: write }]).then(() =>
+        this.tabs?.post({ t: 'w', w: write }),
+      )
     })
   }
 
-  async send<R, M>(event: string, args: unknown[], timeout?: number): Promise<AckResult<R, M>> {
-    const id = (args[2] as WriteMeta | undefined)?.mutationId ?? ''
-    try {
-      return await (this.tabs && !this.tabs.leader
-        ? this.tabs.wait(id, event, args, timeout)
-        : this.direct(id, event, args, timeout))
-    } catch (error) {
-      const orphan = final(error) && this.orphans.get(id)
-      if (orphan) this.o.onWriteError?.(error as LivecrudError, orphan.request)
-      throw error
-    } finally {
-      if (!this.host.getPendingWrites().some((w) => w.mutationId === id)) this.orphans.delete(id)
+  decorate(handle: CollectionHandle<any>): void {
+    const { name } = handle
+    const marks = this.marks
+    const getItemState = handle.getItemState.bind(handle)
+    const subscribeItem = handle.subscribeItem.bind(handle)
+    const query = handle.query.bind(handle)
+    handle.getItemState = (id) => marks.itemState(name, getItemState(id))
+    handle.subscribeItem = (id, listener) => {
+      const off = subscribeItem(id, listener)
+      const unwatch = marks.watch(name, listener)
+      return () => (off(), unwatch())
     }
-  }
-
-  itemState<T extends ItemState>(collection: string, state: T): T {
-    return this.marks.itemState(collection, state)
-  }
-
-  watch(collection: string, listener: () => void): () => void {
-    return this.marks.watch(collection, listener)
-  }
-
-  query<Q extends LiveQuery<any>>(collection: string, query: ListQuery, live: Q): Q {
-    // Before the restore ended it is not known yet whether a cache will serve this list.
-    return this.state === 'opening' || this.marks.restored.has(collection)
-      ? this.marks.query(collection, query, live)
-      : live
+    handle.query = (q = {}) => {
+      const live = query(q)
+      // Before the restore ended it is not known yet whether a cache will serve this list.
+      return this.state === 'opening' || marks.restored.has(name)
+        ? marks.query(name, q, live)
+        : live
+    }
   }
 
   async clear(): Promise<void> {
@@ -142,6 +137,38 @@ export class Session implements PersistenceSession {
     this.tabs?.close()
   }
 
+  private readonly route = async <R, M>(
+    event: string,
+    args: unknown[],
+    timeout?: number,
+  ): Promise<AckResult<R, M>> => {
+    const id = (args[2] as WriteMeta).mutationId
+    try {
+      if (this.tabs && !this.tabs.leader) return await this.tabs.wait(id, event)
+      let answer: AckResult<R, M>
+      try {
+        answer = (await this.send(event, args, timeout)) as AckResult<R, M>
+      } catch (error) {
+        if (final(error)) this.settled({ t: 's', id, e: (error as ServerError).toWire() })
+        throw error
+      }
+      this.settled({ t: 's', id, r: answer.result, m: answer.meta })
+      return answer
+    } catch (error) {
+      const orphan = final(error) && this.orphans.get(id)
+      if (orphan) this.o.onWriteError?.(error as LivecrudError, orphan.request)
+      throw error
+    } finally {
+      if (!this.client.writes.getPending().some((w) => w.mutationId === id)) this.orphans.delete(id)
+    }
+  }
+
+  /** A write was answered: out of the outbox, and every tab hears it. */
+  private settled(message: TabMessage & { t: 's' }): void {
+    if (this.db) void this.op([message.id, undefined])
+    this.tabs?.post(message)
+  }
+
   /** Outbox puts and deletes, in order, one transaction per burst. */
   private op(op: Op): Promise<void> {
     this.ops.push(op)
@@ -160,155 +187,111 @@ export class Session implements PersistenceSession {
         })
       } catch (error) {
         // Quota, or the database went away: the writes stay queued in memory.
-        this.toMemory(`the outbox could not be saved (${String(error)})`)
+        this.toMemory(`outbox not saved (${String(error)})`)
       }
     }))
   }
 
-  private async direct<R, M>(id: string, event: string, args: unknown[], timeout?: number) {
-    try {
-      const answer = await this.host.send<R, M>(event, args, timeout)
-      this.settled({ t: 's', id, r: answer.result, m: answer.meta })
-      return answer
-    } catch (error) {
-      if (final(error)) this.settled({ t: 's', id, e: (error as ServerError).toWire() })
-      throw error
-    }
-  }
-
-  private settled(message: TabMessage & { t: 's' }): void {
-    if (this.db) void this.op([message.id, undefined])
-    this.tabs?.post(message)
-  }
+  private clientId: string | undefined
 
   private async open(): Promise<void> {
     const factory = this.o.indexedDB ?? globalThis.indexedDB
-    if (!factory) throw new Error('no indexedDB here')
+    if (!factory) throw new Error('no indexedDB')
     let timer: ReturnType<typeof setTimeout> | undefined
     const db = await Promise.race([
       openDb(factory, this.dbName, warn),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('opening timed out')), OPEN_TIMEOUT_MS)
+        timer = setTimeout(() => reject(new Error('open timed out')), OPEN_TIMEOUT_MS)
       }),
     ]).finally(() => clearTimeout(timer))
     if (this.closed) return db.close()
     this.db = db
-    db.onversionchange = () => this.toMemory('the database was deleted or upgraded by another page')
-    // Tabs first, so no write another tab makes meanwhile goes unheard (held until restored).
-    this.tabs = new Tabs(this.dbName, this.tabEvents(), (e, a, t) =>
-      this.direct((a[2] as WriteMeta).mutationId, e, a, t),
+    db.onversionchange = () => this.toMemory('database deleted or upgraded by another page')
+    // Tabs first, so no write another tab makes meanwhile goes unheard.
+    this.tabs = new Tabs(
+      this.dbName,
+      (w) => (this.early ? this.early.push(w) : this.adopt(w)),
+      () => void this.client.writes.flush(),
     )
-    const got = await this.read(db)
-    this.host.stores.batch(() => {
-      for (const [collection, record] of got.cache) {
-        const items = parseItems(record.items)
-        if (!items) continue
-        if (items.length) this.host.stores.dispatch(collection, { type: 'server/items', items })
-        this.host.setSeq(collection, record.seq)
+    const { outbox, cache } = await this.read(db)
+    const { stores, subscriptions } = this.client
+    stores.batch(() => {
+      for (const [collection, record, items] of cache) {
+        if (items.length) stores.dispatch(collection, { type: 'server/items', items })
+        subscriptions.setSeq(collection, record.seq)
         this.marks.mark(collection, true)
         this.cache.index.set(collection, [record.n, record.at])
       }
     })
-    for (const { w, at } of got.outbox) {
+    for (const { w, at } of outbox) {
       this.lastAt = Math.max(this.lastAt, at)
       this.adopt(w)
     }
-    this.clientId = got.clientId
   }
 
-  private clientId: string | undefined
-
-  /** One transaction: format check (a mismatch empties everything), clientId, outbox, cache. */
+  /**
+   * One transaction: the clientId (made by the first page), the outbox in write order, the cache. A
+   * record of another shape means a database not to be trusted: everything is cleared.
+   */
   private async read(db: IDBDatabase) {
-    const out = {
-      clientId: this.host.clientId,
-      outbox: [] as OutboxRecord[],
-      cache: [] as [string, CacheRecord][],
-    }
-    const bad: [string, string][] = []
+    let outbox: OutboxRecord[] = []
+    let cache: [string, CacheRecord, Item[]][] = []
     await run(db, [...STORES], 'readwrite', (tx) => {
       const meta = tx.objectStore('meta')
-      const outbox = tx.objectStore('outbox')
-      const cache = tx.objectStore('cache')
-      const format = meta.get('format')
-      format.onsuccess = () => {
-        if (format.result !== undefined && format.result !== FORMAT) {
-          warn(`persisted format ${String(format.result)} is not ${FORMAT}: cleared`)
-          for (const s of STORES) tx.objectStore(s).clear()
-        }
-        meta.put(FORMAT, 'format')
-        const id = meta.get('clientId')
-        id.onsuccess = () => {
-          if (typeof id.result === 'string' && id.result) out.clientId = id.result
-          else meta.put(out.clientId, 'clientId')
-        }
-        const keys = outbox.getAllKeys()
-        const values = outbox.getAll()
-        values.onsuccess = () =>
-          keys.result.forEach((k, i) => {
-            const r = values.result[i] as OutboxRecord
-            if (isOutboxRecord(r) && r.w.request.mutationId === k) out.outbox.push(r)
-            else bad.push(['outbox', String(k)])
-          })
-        const ckeys = cache.getAllKeys()
-        const cvalues = cache.getAll()
-        cvalues.onsuccess = () =>
-          ckeys.result.forEach((k, i) => {
-            const r = cvalues.result[i]
-            if (isCacheRecord(r) && typeof k === 'string') out.cache.push([k, r])
-            else bad.push(['cache', String(k)])
-          })
+      const id = meta.get('clientId')
+      id.onsuccess = () => {
+        if (typeof id.result === 'string') this.clientId = id.result
+        else meta.put(this.client.clientId, 'clientId')
+      }
+      const o = tx.objectStore('outbox').getAll()
+      const keys = tx.objectStore('cache').getAllKeys()
+      const c = tx.objectStore('cache').getAll()
+      c.onsuccess = () => {
+        outbox = o.result
+        cache = keys.result.map((k, i) => [k as string, c.result[i], parseItems(c.result[i])!])
+        if (
+          outbox.every(isOutboxRecord) &&
+          cache.every(([k, , items]) => typeof k === 'string' && items)
+        )
+          return
+        warn('unreadable persisted records: cleared')
+        outbox = []
+        cache = []
+        for (const s of STORES) tx.objectStore(s).clear()
+        meta.put((this.clientId = this.client.clientId), 'clientId')
       }
     })
-    if (bad.length) {
-      warn(`${bad.length} unreadable persisted record(s) dropped`)
-      await run(db, ['outbox', 'cache'], 'readwrite', (tx) => {
-        for (const [s, k] of bad) tx.objectStore(s).delete(k)
-      })
-    }
-    out.outbox.sort((a, b) => a.at - b.at)
-    return out
+    return { outbox: outbox.sort((a, b) => a.at - b.at), cache }
   }
 
   private begin(): void {
+    if (this.state === 'opening') this.state = 'indexeddb'
     const early = this.early ?? []
     this.early = undefined
-    if (this.state === 'opening') this.state = 'indexeddb'
-    for (const m of early) this.heard(m)
-    this.host.start(this.clientId ?? this.host.clientId)
+    for (const w of early) this.adopt(w)
+    this.client.clientId = this.clientId ?? this.client.clientId
+    this.client.transport.start()
     this.tabs?.lead()
   }
 
-  private tabEvents() {
-    return {
-      write: (w: OutboxWrite) => this.heard({ t: 'w', w }),
-      lead: () => this.host.flush(),
-      queued: async (id: string) => {
-        if (!this.db) return false
-        const db = this.db
-        return (
-          (await run(db, 'outbox', 'readonly', (tx) => tx.objectStore('outbox').count(id))).result >
-          0
-        )
-      },
+  /** A write made by an earlier page or another tab: pending in the store and queued, in order. */
+  private adopt(w: OutboxWrite): void {
+    const { request, mutation } = w
+    const { writes, stores } = this.client
+    if (!isWrite(w) || writes.getPending().some((p) => p.mutationId === request.mutationId)) return
+    this.orphans.set(request.mutationId, w)
+    try {
+      writes.checkCapacity()
+      if (request.optimistic && mutation)
+        stores.dispatch(request.collection, { type: 'local/write', mutation })
+      writes.submit({ ...request, timeout: undefined }).catch(() => undefined)
+    } catch {
+      // Closed, or the queue is full: it stays in the outbox for the next page.
     }
   }
 
-  private heard(m: TabMessage): void {
-    if (this.early) return void this.early.push(m)
-    if (m.t === 'w' && isWrite(m.w)) this.adopt(m.w)
-  }
-
-  private adopt(w: OutboxWrite): void {
-    const id = w.request.mutationId
-    if (this.host.getPendingWrites().some((p) => p.mutationId === id)) return
-    this.orphans.set(id, w)
-    this.host.adopt(w).catch(() => undefined)
-  }
-
   private toMemory(reason?: string): void {
-    if (reason && this.state !== 'memory')
-      warn(`${reason}; writes and cache are kept in memory only`)
+    if (reason && this.state !== 'memory') warn(`${reason}; in memory only from now`)
     this.state = 'memory'
     this.db?.close()
     this.db = undefined
@@ -324,27 +307,21 @@ function final(error: unknown): boolean {
   return error instanceof ServerError && !isRateLimited(error)
 }
 
-function parseItems(json: string): Item[] | undefined {
+function parseItems(r: unknown): Item[] | undefined {
   try {
-    const items: unknown = JSON.parse(json)
-    return Array.isArray(items) ? items.filter(isItem) : undefined
+    const items: unknown = isCacheRecord(r) && JSON.parse(r.items)
+    if (Array.isArray(items) && items.every((i: Item | null) => typeof i?.id === 'string'))
+      return items
   } catch {
-    return undefined
+    // unreadable
   }
-}
-
-function isItem(v: unknown): v is Item {
-  return (
-    typeof v === 'object' && v !== null && typeof (v as Item).id === 'string' && !Array.isArray(v)
-  )
+  return undefined
 }
 
 function isWrite(w: unknown): w is OutboxWrite {
   const r = (w as OutboxWrite | null)?.request
   return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.mutationId === 'string' &&
+    typeof r?.mutationId === 'string' &&
     typeof r.collection === 'string' &&
     typeof r.id === 'string' &&
     KINDS.includes(r.kind) &&

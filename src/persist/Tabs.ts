@@ -7,29 +7,14 @@ import type { WireError } from '../protocol/errors.js'
 export type TabMessage =
   { t: 'w'; w: OutboxWrite } | { t: 's'; id: string; r?: unknown; m?: unknown; e?: WireError }
 
-type Send = (event: string, args: unknown[], timeout?: number) => Promise<AckResult<any, any>>
-
 interface Wait {
   resolve(value: AckResult<any, any>): void
   reject(error: unknown): void
   event: string
-  args: unknown[]
-  timeout: number | undefined
-  timer: ReturnType<typeof setInterval>
 }
 
-/** A follower re-checks this often whether the write it waits for is still in the outbox. */
-const CHECK_MS = 2000
+/** Answers kept for a tab that asks after they were broadcast. */
 const RECENT = 256
-
-interface Events {
-  /** Another tab's new write. */
-  write(write: OutboxWrite): void
-  /** This tab now sends the shared outbox. */
-  lead(): void
-  /** Whether the outbox still holds this write (false: answered, its broadcast missed). */
-  queued(mutationId: string): Promise<boolean>
-}
 
 /**
  * Tabs sharing one outbox: one of them (the holder of a Web Lock) sends it; the others hear each
@@ -48,8 +33,10 @@ export class Tabs {
 
   constructor(
     private readonly name: string,
-    private readonly on: Events,
-    private readonly direct: Send,
+    /** Another tab's new write. */
+    private readonly onWrite: (write: OutboxWrite) => void,
+    /** This tab now sends the shared outbox. */
+    private readonly onLead: () => void,
   ) {
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined
     if (this.channel) this.channel.onmessage = (e: MessageEvent<TabMessage>) => this.heard(e.data)
@@ -98,27 +85,17 @@ export class Tabs {
   }
 
   /** Waits for the flushing tab's answer to this write. */
-  wait(mutationId: string, event: string, args: unknown[], timeout?: number) {
+  wait(mutationId: string, event: string): Promise<AckResult<any, any>> {
     const known = this.recent.get(mutationId)
-    if (known) return Promise.resolve().then(() => answer(known))
-    return new Promise<AckResult<any, any>>((resolve, reject) => {
-      const timer = setInterval(() => {
-        void this.on.queued(mutationId).then((queued) => {
-          if (queued || this.waits.get(mutationId) !== wait) return
-          this.drop(mutationId)
-          this.direct(event, args, timeout).then(resolve, reject)
-        })
-      }, CHECK_MS)
-      const wait: Wait = { resolve, reject, event, args, timeout, timer }
-      this.waits.set(mutationId, wait)
-    })
+    if (known) return answer(known)
+    return new Promise((resolve, reject) => this.waits.set(mutationId, { resolve, reject, event }))
   }
 
   close(): void {
     this.closed = true
     this.resign()
     for (const off of this.offs.splice(0)) off()
-    for (const id of [...this.waits.keys()]) this.drop(id)
+    this.waits.clear()
     this.channel?.close()
   }
 
@@ -131,27 +108,21 @@ export class Tabs {
   private become(): void {
     this.leader = true
     // What waited for the previous flusher is sent again by this tab (same mutationIds).
-    for (const [id, w] of [...this.waits]) {
-      this.drop(id)
-      w.reject(new DisconnectedError(w.event, 'the flushing tab changed'))
-    }
-    setTimeout(() => this.on.lead(), 0)
-  }
-
-  private drop(mutationId: string): void {
-    clearInterval(this.waits.get(mutationId)?.timer)
-    this.waits.delete(mutationId)
+    const waits = [...this.waits.values()]
+    this.waits.clear()
+    for (const w of waits) w.reject(new DisconnectedError(w.event, 'the flushing tab changed'))
+    setTimeout(this.onLead, 0)
   }
 
   private heard(message: TabMessage): void {
     if (this.closed || typeof message !== 'object' || message === null) return
-    if (message.t === 'w') return this.on.write(message.w)
+    if (message.t === 'w') return this.onWrite(message.w)
     if (message.t !== 's' || typeof message.id !== 'string') return
     this.recent.set(message.id, message)
     if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!)
     const wait = this.waits.get(message.id)
     if (!wait) return
-    this.drop(message.id)
+    this.waits.delete(message.id)
     answer(message).then(wait.resolve, wait.reject)
   }
 }

@@ -1,6 +1,6 @@
 import type { Item } from '../protocol/types.js'
 import type { FullStore } from './CacheMarks.js'
-import type { Host } from './host.js'
+import type { ClientParts } from '../client/persistence.js'
 import { run } from './idb.js'
 
 /** One cached collection as stored: its confirmed items (as JSON: one read, one parse) and their seq. */
@@ -39,7 +39,7 @@ export class WarmCache {
   readonly index = new Map<string, [number, number]>()
 
   constructor(
-    private readonly host: Host,
+    private readonly client: ClientParts,
     private readonly db: () => IDBDatabase | undefined,
     private readonly maxItems: number,
     private readonly onQuota: (error: unknown) => void,
@@ -59,7 +59,7 @@ export class WarmCache {
     const now = Date.now()
     const puts: [string, CacheRecord | undefined][] = []
     for (const c of this.dirty) {
-      const seq = this.host.getSeq(c)
+      const seq = this.client.subscriptions.getSeq(c)
       if (seq === undefined) continue
       const items = this.confirmed(c)
       const record = { seq, n: items.length, at: now, items: JSON.stringify(items) }
@@ -107,9 +107,10 @@ export class WarmCache {
 
   /** The confirmed layer: visible values, except for items with pending writes (their server value). */
   private confirmed(collection: string): Item[] {
-    const store = this.host.stores.get(collection) as unknown as FullStore
+    const store = this.client.stores.get(collection) as unknown as FullStore
     const pending = new Set<string>()
-    for (const w of this.host.getPendingWrites()) if (w.collection === collection) pending.add(w.id)
+    for (const w of this.client.writes.getPending())
+      if (w.collection === collection) pending.add(w.id)
     const out: Item[] = []
     for (const item of store.values?.() ?? []) if (!pending.has(item.id)) out.push(item)
     for (const id of pending) {

@@ -4,7 +4,10 @@
  * its confirmed items and seq).
  */
 
-/** Bump when the stored shape changes: an older database is then cleared (with a warning). */
+/**
+ * The stored shape's version, used as the database version: bump it when the shape changes. An older
+ * database is then cleared on upgrade, a newer one (VersionError) deleted; both with a warning.
+ */
 export const FORMAT = 1
 export const STORES = ['meta', 'outbox', 'cache'] as const
 export type StoreName = (typeof STORES)[number]
