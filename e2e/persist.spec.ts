@@ -205,6 +205,11 @@ test('reloaded with the server down, the cached list shows at once; the server t
   await expect
     .poll(() => titles(pane(again)))
     .toEqual(['Added elsewhere', 'Renamed elsewhere', 'Kept'])
+  expect(await serverTasks(collection)).toEqual({
+    Kept: 1,
+    'Renamed elsewhere': 2,
+    'Added elsewhere': 1,
+  })
   await again.close()
 })
 
