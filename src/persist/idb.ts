@@ -29,7 +29,7 @@ export function run<T>(
     const tx = db.transaction(stores, mode)
     let result: T
     tx.oncomplete = () => resolve(result)
-    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('aborted'))
     try {
       result = work(tx)
     } catch (error) {
@@ -44,8 +44,8 @@ export function run<T>(
 }
 
 /**
- * Opens (creating or upgrading) the database. A database of another shape — older, or written by a
- * newer version of livecrud — is emptied, never trusted; `warn` says so.
+ * Opens (creating or upgrading) the database. One of another shape — older, written by a newer
+ * version of livecrud (VersionError), or with other stores — is deleted, never trusted; `warn` says so.
  */
 export async function openDb(
   factory: IDBFactory,
@@ -56,27 +56,18 @@ export async function openDb(
     const r = factory.open(name, FORMAT)
     r.onupgradeneeded = (event) => {
       const db = r.result
-      if (event.oldVersion > 0) warn(`an older persisted format (${event.oldVersion}) was cleared`)
+      if (event.oldVersion > 0) warn('older format cleared')
       for (const store of [...db.objectStoreNames]) db.deleteObjectStore(store)
       for (const store of STORES) db.createObjectStore(store)
     }
     return request(r)
   }
-  let db: IDBDatabase
-  try {
-    db = await open()
-  } catch (error) {
-    if ((error as DOMException | null)?.name !== 'VersionError') throw error
-    warn('a persisted format newer than this version was cleared')
-    await request(factory.deleteDatabase(name))
-    db = await open()
-  }
-  if (STORES.some((s) => !db.objectStoreNames.contains(s))) {
-    // Same version number, other stores: not ours to read.
-    db.close()
-    warn('an unknown persisted database was cleared')
-    await request(factory.deleteDatabase(name))
-    db = await open()
-  }
-  return db
+  const db = await open().catch((error: DOMException) => {
+    if (error?.name !== 'VersionError') throw error
+  })
+  if (db && STORES.every((s) => db.objectStoreNames.contains(s))) return db
+  db?.close()
+  warn('incompatible database cleared')
+  await request(factory.deleteDatabase(name))
+  return open()
 }

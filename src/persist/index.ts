@@ -1,6 +1,6 @@
 import type { OutboxWrite, Persistence } from '../client/persistence.js'
 import type { LivecrudError } from '../protocol/errors.js'
-import { Session } from './Session.js'
+import { session } from './session.js'
 
 export interface IndexedDBPersistenceOptions {
   /**
@@ -28,7 +28,7 @@ export interface IndexedDBPersistenceOptions {
 export function indexedDBPersistence(options: IndexedDBPersistenceOptions): Persistence {
   if (typeof options?.name !== 'string' || !options.name)
     throw new TypeError('indexedDBPersistence needs a `name` (include the user in it)')
-  return { attach: (client) => new Session(client, options) }
+  return { attach: (client) => session(client, options) }
 }
 
 export type { OutboxWrite, Persistence, PersistenceState } from '../client/persistence.js'

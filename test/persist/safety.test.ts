@@ -42,11 +42,11 @@ describe('livecrud/persist: safety', () => {
     const page = browser.page(server.url)
     await writeOnce(page, 'n1')
     expect(page.getPersistenceState()).toBe('indexeddb')
-    expect(warn.mock.calls.join(' ')).toMatch(/newer than this version was cleared/)
+    expect(warn.mock.calls.join(' ')).toMatch(/incompatible database cleared/)
     expect((await browser.indexedDB.databases()).find((d) => d.name === DB)?.version).toBe(1)
   })
 
-  it('clears a database of another shape or format, and drops unreadable records', async () => {
+  it('clears a database of another shape, or with unreadable records', async () => {
     server = await new RestartableServer().start()
     browser = new Browser()
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
@@ -54,10 +54,10 @@ describe('livecrud/persist: safety', () => {
     ;(await openRaw(browser.indexedDB, 1, (db) => db.createObjectStore('outbox_v0'))).close()
     const page1 = browser.page(server.url)
     await writeOnce(page1, 'p1')
-    expect(warn.mock.calls.join(' ')).toMatch(/unknown persisted database was cleared/)
+    expect(warn.mock.calls.join(' ')).toMatch(/incompatible database cleared/)
     page1.close()
 
-    // Our stores, but another format marker and garbage in the outbox and the cache.
+    // Our stores, but garbage in the outbox and the cache.
     const db = await openRaw(browser.indexedDB, 1, () => {})
     await new Promise<void>((resolve, reject) => {
       const tx = db.transaction(['meta', 'outbox', 'cache'], 'readwrite')
@@ -70,27 +70,10 @@ describe('livecrud/persist: safety', () => {
     warn.mockClear()
     const page2 = browser.page(server.url)
     await writeOnce(page2, 'p2')
-    expect(warn.mock.calls.join(' ')).toMatch(/2 unreadable persisted record\(s\) dropped/)
+    expect(warn.mock.calls.join(' ')).toMatch(/unreadable persisted records: cleared/)
     page2.close()
 
-    const db2 = await openRaw(browser.indexedDB, 1, () => {})
-    await new Promise<void>((resolve) => {
-      const tx = db2.transaction('meta', 'readwrite')
-      tx.objectStore('meta').put(99, 'format')
-      tx.objectStore('meta').put('old-client', 'clientId')
-      tx.oncomplete = () => resolve()
-    })
-    db2.close()
-    warn.mockClear()
-    const page3 = browser.page(server.url)
-    await writeOnce(page3, 'p3')
-    expect(warn.mock.calls.join(' ')).toMatch(/format 99 is not 1: cleared/)
-    expect(page3.clientId).not.toBe('old-client')
-    expect((await serverItems(server.server!, 'todos')).map((i) => i.id)).toEqual([
-      'p1',
-      'p2',
-      'p3',
-    ])
+    expect((await serverItems(server.server!, 'todos')).map((i) => i.id)).toEqual(['p1', 'p2'])
   })
 
   it('goes on in memory when the outbox hits the quota', async () => {

@@ -1,0 +1,112 @@
+import { DisconnectedError, fromWireError } from '../client/errors.js'
+import type { OutboxWrite } from '../client/persistence.js'
+import type { AckResult } from '../client/Transport.js'
+import type { WireError } from '../protocol/errors.js'
+
+/** Between tabs of one persistence name: a write entered the outbox; a write was answered. */
+export type TabMessage =
+  { t: 'w'; w: OutboxWrite } | { t: 's'; id: string; r?: unknown; m?: unknown; e?: WireError }
+
+type Answer = TabMessage & { t: 's' }
+type Wait = [
+  resolve: (value: AckResult<any, any>) => void,
+  reject: (e: unknown) => void,
+  event: string,
+]
+
+export type Tabs = ReturnType<typeof tabs>
+
+const answer = (m: Answer): Promise<AckResult<any, any>> =>
+  m.e ? Promise.reject(fromWireError(m.e)) : Promise.resolve({ result: m.r, meta: m.m })
+
+/**
+ * Tabs sharing one outbox: one of them (the holder of a Web Lock) sends it; the others hear each
+ * write's answer on a BroadcastChannel. A frozen tab lets go of the lock, so another takes over. Without
+ * Web Locks every tab sends: the server answers a repeated mutationId (same clientId) with its first
+ * result, so nothing is applied twice.
+ */
+export function tabs(
+  name: string,
+  /** Another tab's new write. */
+  onWrite: (write: OutboxWrite) => void,
+  /** This tab now sends the shared outbox. */
+  onLead: () => void,
+) {
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined
+  const waits = new Map<string, Wait>()
+  /** Answers kept for a write this tab asks about after they were broadcast. */
+  const recent = new Map<string, Answer>()
+  let leader = false
+  let asking = false
+  let closed = false
+  let release: (() => void) | undefined
+
+  const resign = () => {
+    leader = false
+    release?.()
+  }
+  const become = () => {
+    leader = true
+    // What waited for the previous flusher is sent again by this tab (same mutationIds).
+    const waiting = [...waits.values()]
+    waits.clear()
+    for (const [, reject, event] of waiting)
+      reject(new DisconnectedError(event, 'the flushing tab changed'))
+    setTimeout(onLead, 0)
+  }
+  const lead = () => {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+    if (closed || leader || asking) return
+    if (!locks || !channel) return become()
+    asking = true
+    locks
+      .request(name, () =>
+        closed ? undefined : new Promise<void>((r) => ((release = r), become())),
+      )
+      .catch(() => undefined)
+      .finally(() => (asking = leader = false))
+  }
+
+  if (channel)
+    channel.onmessage = ({ data: m }: MessageEvent<TabMessage>) => {
+      if (closed || !m) return
+      if (m.t === 'w') return onWrite(m.w)
+      recent.set(m.id, m)
+      if (recent.size > 256) recent.delete(recent.keys().next().value!)
+      const wait = waits.get(m.id)
+      if (!wait) return
+      waits.delete(m.id)
+      answer(m).then(wait[0], wait[1])
+    }
+  const doc = (globalThis as { document?: Document }).document
+  doc?.addEventListener('freeze', resign)
+  doc?.addEventListener('resume', lead)
+
+  return {
+    get leader() {
+      return leader
+    },
+    lead,
+    post(message: TabMessage): void {
+      try {
+        channel?.postMessage(message)
+      } catch {
+        // Closed: the other tabs find the write in the outbox.
+      }
+    },
+    /** Waits for the flushing tab's answer to this write. */
+    wait(mutationId: string, event: string): Promise<AckResult<any, any>> {
+      const known = recent.get(mutationId)
+      return known
+        ? answer(known)
+        : new Promise((resolve, reject) => waits.set(mutationId, [resolve, reject, event]))
+    },
+    close(): void {
+      // `lead` does nothing once closed: the freeze / resume listeners may stay.
+      closed = true
+      resign()
+      waits.clear()
+      channel?.close()
+    },
+  }
+}
