@@ -35,7 +35,7 @@ async function seededDatabase(json: string, n: number): Promise<IDBFactory> {
   const db = await openDb(factory, 'livecrud:bench', () => {})
   await run(db, ['meta', 'cache'], 'readwrite', (tx) => {
     tx.objectStore('meta').put('bench-client', 'clientId')
-    tx.objectStore('cache').put({ seq: 42, n, at: Date.now(), items: json }, 'todos')
+    tx.objectStore('cache').put({ c: 'todos', seq: 42, n, at: Date.now(), items: json }, 'todos')
   })
   db.close()
   return factory

@@ -27,7 +27,7 @@ export interface IndexedDBPersistenceOptions {
  */
 export function indexedDBPersistence(options: IndexedDBPersistenceOptions): Persistence {
   if (typeof options?.name !== 'string' || !options.name)
-    throw new TypeError('indexedDBPersistence needs a `name` (include the user in it)')
+    throw new TypeError('indexedDBPersistence needs a name')
   return { attach: (client) => session(client, options) }
 }
 

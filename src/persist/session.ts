@@ -1,5 +1,4 @@
 import { ServerError } from '../client/errors.js'
-import { isRateLimited } from '../client/pacing.js'
 import type {
   ClientParts,
   OutboxWrite,
@@ -27,7 +26,7 @@ const KINDS = ['POST', 'PUT', 'PATCH', 'DELETE']
 const warn = (message: string) => console.warn(`livecrud/persist: ${message}`)
 
 /** An answer that decided the write (a refusal other than "ask again later"). */
-const final = (error: unknown) => error instanceof ServerError && !isRateLimited(error)
+const final = (error: unknown) => error instanceof ServerError && error.code !== 'RATE_LIMITED'
 
 /**
  * One client's persistence: opens the database, restores the outbox and the cache before the first
@@ -45,77 +44,66 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   let closed = false
   /** Restored or adopted writes: their promise belongs to no caller, so `onWriteError` reports. */
   const orphans = new Map<string, OutboxWrite>()
-  /** Outbox puts (a record) and deletes (undefined), written in order, one transaction per burst. */
-  let ops: [string, OutboxRecord | undefined][] = []
-  let opsDone: Promise<void> | undefined
   let lastAt = 0
-  /** Other tabs' writes heard before the restore ended (adopted after it, in order). */
-  let early: OutboxWrite[] | undefined = []
   let clientId: string | undefined
 
   const cache = warmCache(
     client,
     () => db,
-    typeof max === 'number' && max >= 0 ? max : 50_000,
-    (error) => {
-      warn(`cache not saved (${error}): dropped`)
-      cache.index.clear()
-      if (db) void run(db, 'cache', 'readwrite', (tx) => tx.objectStore('cache').clear())
-    },
+    max! >= 0 ? max! : 50_000,
+    // Quota: the next page starts cold; the outbox is what must not be lost.
+    (error) => warn(`cache not saved (${error})`),
   )
 
   const toMemory = (reason?: string) => {
-    if (reason && state !== 'memory') warn(`${reason}; in memory only from now`)
+    if (reason && state !== 'memory') warn(`${reason}: in memory from now`)
     state = 'memory'
     db?.close()
     db = undefined
     cache.close()
     tabs?.close()
     tabs = undefined
-    if (early) early = []
   }
 
-  const op = (key: string, value?: OutboxRecord): Promise<void> => {
-    ops.push([key, value])
-    return (opsDone ??= Promise.resolve().then(async () => {
-      const batch = ops
-      ops = []
-      opsDone = undefined
-      if (db)
-        await run(db, 'outbox', 'readwrite', (tx) => {
+  /**
+   * Puts a record (or deletes one) in the outbox. IndexedDB runs read-write transactions of one store
+   * in the order they were made: writes land in order. Quota, or the database went away: the writes
+   * stay queued in memory.
+   */
+  const op = (key: string, value?: OutboxRecord): Promise<void> =>
+    db
+      ? run(db, 'outbox', 'readwrite', (tx) => {
           const store = tx.objectStore('outbox')
-          for (const [k, v] of batch) {
-            if (v) store.put(v, k)
-            else store.delete(k)
-          }
-          // Quota, or the database went away: the writes stay queued in memory.
+          if (value) store.put(value, key)
+          else store.delete(key)
         }).catch((error) => toMemory(`outbox not saved (${error})`))
-    }))
-  }
+      : Promise.resolve()
 
   /** A write was answered: out of the outbox, and every tab hears it. */
   const settled = (message: TabMessage & { t: 's' }) => {
-    if (db) void op(message.id)
+    void op(message.id)
     tabs?.post(message)
   }
 
-  // Every write of the queue goes out through here: another tab may be the one that sends.
+  // Every write of the queue goes out through here: another tab may be the one that sends. An answer
+  // is broadcast by whichever tab hears it (a repeat changes nothing for the others).
   const route = async (event: string, args: unknown[], timeout?: number): Promise<AckResult> => {
     const id = (args[2] as WriteMeta).mutationId
     try {
-      if (tabs && !tabs.leader) return await tabs.wait(id, event)
-      const answer = await transport.request(event, args, timeout).catch((error: unknown) => {
-        if (final(error)) settled({ t: 's', id, e: (error as ServerError).toWire() })
-        throw error
-      })
+      const answer = await (tabs && !tabs.leader
+        ? tabs.wait(id, event)
+        : transport.request(event, args, timeout))
+      orphans.delete(id)
       settled({ t: 's', id, r: answer.result, m: answer.meta })
       return answer
     } catch (error) {
-      const orphan = final(error) && orphans.get(id)
-      if (orphan) o.onWriteError?.(error as LivecrudError, orphan.request)
+      const orphan = orphans.get(id)
+      if (final(error)) {
+        orphans.delete(id)
+        settled({ t: 's', id, e: (error as ServerError).toWire() })
+        if (orphan) o.onWriteError?.(error as LivecrudError, orphan.request)
+      }
       throw error
-    } finally {
-      if (!writes.getPending().some((w) => w.mutationId === id)) orphans.delete(id)
     }
   }
   writes.transport = { isConnected: () => transport.isConnected(), request: route as never }
@@ -141,7 +129,7 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
    */
   const read = async (d: IDBDatabase) => {
     let outbox: OutboxRecord[] = []
-    let cached: [string, CacheRecord, Item[]][] = []
+    let cached: [CacheRecord, Item[]][] = []
     await run(d, [...STORES], 'readwrite', (tx) => {
       const meta = tx.objectStore('meta')
       const id = meta.get('clientId')
@@ -150,21 +138,16 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
         else meta.put(client.clientId, 'clientId')
       }
       const all = tx.objectStore('outbox').getAll()
-      const keys = tx.objectStore('cache').getAllKeys()
-      const values = tx.objectStore('cache').getAll()
-      values.onsuccess = () => {
+      const records = tx.objectStore('cache').getAll()
+      records.onsuccess = () => {
         outbox = all.result
-        cached = keys.result.map((k, i) => [
-          k as string,
-          values.result[i],
-          parseItems(values.result[i])!,
-        ])
-        if (outbox.every(isOutboxRecord) && cached.every(([, , items]) => items)) return
-        warn('unreadable persisted records: cleared')
+        cached = records.result.map((r: CacheRecord) => [r, parseItems(r)!])
+        if (outbox.every(isOutboxRecord) && cached.every(([, items]) => items)) return
+        warn('unreadable records: cleared')
         outbox = []
         cached = []
-        for (const s of STORES) tx.objectStore(s).clear()
-        meta.put((clientId = client.clientId), 'clientId')
+        tx.objectStore('outbox').clear()
+        tx.objectStore('cache').clear()
       }
     })
     return { outbox: outbox.sort((a, b) => a.at - b.at), cached }
@@ -176,25 +159,20 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     const d = await Promise.race([
       openDb(factory, dbName, warn),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('open timed out')), 5000)
+        timer = setTimeout(() => reject(new Error('timeout')), 5000)
       }),
     ]).finally(() => clearTimeout(timer))
     if (closed) return d.close()
     db = d
-    d.onversionchange = () => toMemory('database deleted or upgraded by another page')
-    // Tabs first, so no write another tab makes meanwhile goes unheard.
-    tabs = makeTabs(
-      dbName,
-      (w) => (early ? early.push(w) : adopt(w)),
-      () => void writes.flush(),
-    )
+    d.onversionchange = () => toMemory('database deleted by another page')
     const { outbox, cached } = await read(d)
+    tabs = makeTabs(dbName, adopt, () => void writes.flush())
     stores.batch(() => {
-      for (const [collection, record, items] of cached) {
-        if (items.length) stores.dispatch(collection, { type: 'server/items', items })
-        subscriptions.setSeq(collection, record.seq)
-        marks.mark(collection, true)
-        cache.index.set(collection, [record.n, record.at])
+      for (const [{ c, seq, n, at }, items] of cached) {
+        if (items.length) stores.dispatch(c, { type: 'server/items', items })
+        subscriptions.setSeq(c, seq)
+        marks.mark(c, true)
+        cache.index.set(c, [n, at])
       }
     })
     for (const { w, at } of outbox) {
@@ -214,9 +192,6 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     .catch((error) => toMemory(`IndexedDB unusable (${error})`))
     .then(() => {
       if (state === 'opening') state = 'indexeddb'
-      const heard = early ?? []
-      early = undefined
-      for (const w of heard) adopt(w)
       client.clientId = clientId ?? client.clientId
       transport.start()
       tabs?.lead()
@@ -260,7 +235,6 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     async clear(): Promise<void> {
       await ready
       toMemory()
-      cache.index.clear()
       if (factory) await request(factory.deleteDatabase(dbName))
     },
 
@@ -279,9 +253,13 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
 function parseItems(r: CacheRecord | undefined): Item[] | undefined {
   try {
     const items: unknown =
-      Number.isSafeInteger(r?.seq) && r!.n >= 0 && r!.at > 0 && JSON.parse(r!.items)
-    if (Array.isArray(items) && items.every((i: Item | null) => typeof i?.id === 'string'))
-      return items
+      typeof r?.c === 'string' &&
+      Number.isSafeInteger(r.seq) &&
+      r.n >= 0 &&
+      r.at > 0 &&
+      JSON.parse(r.items)
+    // Items themselves are checked by the store (an invalid one is reported and skipped).
+    if (Array.isArray(items)) return items
   } catch {
     // unreadable
   }
@@ -290,13 +268,8 @@ function parseItems(r: CacheRecord | undefined): Item[] | undefined {
 
 function isWrite(w: OutboxWrite | undefined): w is OutboxWrite {
   const r = w?.request
-  return (
-    typeof r?.collection === 'string' &&
-    typeof r.id === 'string' &&
-    KINDS.includes(r.kind) &&
-    typeof r.meta?.mutationId === 'string' &&
-    r.meta.mutationId === r.mutationId
-  )
+  // The rest the server checks (a bad write is refused, and that answer removes it).
+  return KINDS.includes(r?.kind as string) && typeof r!.meta?.mutationId === 'string'
 }
 
 function isOutboxRecord(r: OutboxRecord | undefined): boolean {

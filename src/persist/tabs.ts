@@ -51,7 +51,7 @@ export function tabs(
     const waiting = [...waits.values()]
     waits.clear()
     for (const [, reject, event] of waiting)
-      reject(new DisconnectedError(event, 'the flushing tab changed'))
+      reject(new DisconnectedError(event, 'flushing tab changed'))
     setTimeout(onLead, 0)
   }
   const lead = () => {

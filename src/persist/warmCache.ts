@@ -5,6 +5,8 @@ import { run } from './idb.js'
 
 /** One cached collection as stored: its confirmed items (as JSON: one read, one parse) and their seq. */
 export interface CacheRecord {
+  /** The collection (also the key). */
+  c: string
   seq: number
   /** Item count, for the bound. */
   n: number
@@ -62,7 +64,7 @@ export function warmCache(
       if (seq === undefined) continue
       const items = confirmed(c)
       const n = items.length
-      const record = n > maxItems ? undefined : { seq, n, at: now, items: JSON.stringify(items) }
+      const record = n > maxItems ? undefined : { c, seq, n, at: now, items: JSON.stringify(items) }
       puts.push([c, record])
       if (record) index.set(c, [n, now])
       else index.delete(c)

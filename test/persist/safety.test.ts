@@ -70,7 +70,7 @@ describe('livecrud/persist: safety', () => {
     warn.mockClear()
     const page2 = browser.page(server.url)
     await writeOnce(page2, 'p2')
-    expect(warn.mock.calls.join(' ')).toMatch(/unreadable persisted records: cleared/)
+    expect(warn.mock.calls.join(' ')).toMatch(/unreadable records: cleared/)
     page2.close()
 
     expect((await serverItems(server.server!, 'todos')).map((i) => i.id)).toEqual(['p1', 'p2'])
@@ -132,7 +132,7 @@ describe('livecrud/persist: safety', () => {
     expect(await browser.databases()).toEqual([])
     expect(page.getPersistenceState()).toBe('memory')
     await until(() => other.getPersistenceState() === 'memory', 5000, 'other tab let go')
-    expect(warn.mock.calls.join(' ')).toMatch(/deleted or upgraded by another page/)
+    expect(warn.mock.calls.join(' ')).toMatch(/deleted by another page/)
     // Still works, and writes nothing any more.
     await page.postItem({ id: 'c2' }, 'todos')
     await new Promise((r) => setTimeout(r, 400))
