@@ -1,3 +1,5 @@
+import type { OutboxWrite } from '../client/persistence.js'
+
 /**
  * The few IndexedDB calls the persistence makes, as promises (raw IndexedDB: smaller than a wrapper).
  * Three stores: `meta` (format, clientId), `outbox` (mutationId → queued write), `cache` (collection →
@@ -9,6 +11,13 @@
  * database is then cleared on upgrade, a newer one (VersionError) deleted; both with a warning.
  */
 export const FORMAT = 1
+/** An outbox entry (key: its mutationId). */
+export interface OutboxRecord {
+  /** Write order across tabs and pages. */
+  at: number
+  w: OutboxWrite
+}
+
 export const STORES = ['meta', 'outbox', 'cache'] as const
 export type StoreName = (typeof STORES)[number]
 
@@ -56,7 +65,7 @@ export async function openDb(
     const r = factory.open(name, FORMAT)
     r.onupgradeneeded = (event) => {
       const db = r.result
-      if (event.oldVersion > 0) warn('older format cleared')
+      if (event.oldVersion > 0) warn('incompatible database cleared')
       for (const store of [...db.objectStoreNames]) db.deleteObjectStore(store)
       for (const store of STORES) db.createObjectStore(store)
     }

@@ -26,8 +26,7 @@ export interface IndexedDBPersistenceOptions {
  * (`client.getPersistenceState() === 'memory'`).
  */
 export function indexedDBPersistence(options: IndexedDBPersistenceOptions): Persistence {
-  if (typeof options?.name !== 'string' || !options.name)
-    throw new TypeError('indexedDBPersistence needs a name')
+  if (!options?.name) throw new TypeError('indexedDBPersistence needs a name')
   return { attach: (client) => session(client, options) }
 }
 

@@ -10,16 +10,10 @@ import type { CollectionHandle } from '../client/types.js'
 import type { LivecrudError } from '../protocol/errors.js'
 import type { Item, WriteMeta } from '../protocol/types.js'
 import { cacheMarks } from './cacheMarks.js'
-import { STORES, openDb, request, run } from './idb.js'
+import { STORES, openDb, request, run, type OutboxRecord } from './idb.js'
 import type { IndexedDBPersistenceOptions } from './index.js'
 import { tabs as makeTabs, type TabMessage, type Tabs } from './tabs.js'
 import { warmCache, type CacheRecord } from './warmCache.js'
-
-interface OutboxRecord {
-  /** Write order across tabs and pages. */
-  at: number
-  w: OutboxWrite
-}
 
 const KINDS = ['POST', 'PUT', 'PATCH', 'DELETE']
 
@@ -45,7 +39,6 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   /** Restored or adopted writes: their promise belongs to no caller, so `onWriteError` reports. */
   const orphans = new Map<string, OutboxWrite>()
   let lastAt = 0
-  let clientId: string | undefined
 
   const cache = warmCache(
     client,
@@ -60,7 +53,6 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     state = 'memory'
     db?.close()
     db = undefined
-    cache.close()
     tabs?.close()
     tabs = undefined
   }
@@ -109,18 +101,17 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   writes.transport = { isConnected: () => transport.isConnected(), request: route as never }
 
   /** A write made by an earlier page or another tab: pending in the store and queued, in order. */
-  const adopt = (w: OutboxWrite) => {
+  const adopt = (r: OutboxRecord) => {
+    if (!isRecord(r)) return
+    const { w } = r
     const { request, mutation } = w
-    if (!isWrite(w) || writes.getPending().some((p) => p.mutationId === request.mutationId)) return
+    lastAt = Math.max(lastAt, r.at)
+    if (writes.getPending().some((p) => p.mutationId === request.mutationId)) return
     orphans.set(request.mutationId, w)
-    try {
-      writes.checkCapacity()
-      if (request.optimistic && mutation)
-        stores.dispatch(request.collection, { type: 'local/write', mutation })
-      writes.submit({ ...request, timeout: undefined }).catch(() => undefined)
-    } catch {
-      // Closed, or the queue is full: it stays in the outbox for the next page.
-    }
+    // Accepted once already: maxQueue does not apply again.
+    if (request.optimistic && mutation)
+      stores.dispatch(request.collection, { type: 'local/write', mutation })
+    writes.submit({ ...request, timeout: undefined }).catch(() => undefined)
   }
 
   /**
@@ -133,16 +124,16 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     await run(d, [...STORES], 'readwrite', (tx) => {
       const meta = tx.objectStore('meta')
       const id = meta.get('clientId')
-      id.onsuccess = () => {
-        if (typeof id.result === 'string') clientId = id.result
-        else meta.put(client.clientId, 'clientId')
-      }
       const all = tx.objectStore('outbox').getAll()
       const records = tx.objectStore('cache').getAll()
+      // Requests of a transaction succeed in order: this is the last.
       records.onsuccess = () => {
+        // Before the first connection: restored writes go out with the clientId they were made with.
+        if (typeof id.result === 'string') client.clientId = id.result
+        else meta.put(client.clientId, 'clientId')
         outbox = all.result
         cached = records.result.map((r: CacheRecord) => [r, parseItems(r)!])
-        if (outbox.every(isOutboxRecord) && cached.every(([, items]) => items)) return
+        if (outbox.every(isRecord) && cached.every(([, items]) => items)) return
         warn('unreadable records: cleared')
         outbox = []
         cached = []
@@ -155,13 +146,7 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
 
   const open = async () => {
     if (!factory) throw new Error('no indexedDB')
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const d = await Promise.race([
-      openDb(factory, dbName, warn),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), 5000)
-      }),
-    ]).finally(() => clearTimeout(timer))
+    const d = await openDb(factory, dbName, warn)
     if (closed) return d.close()
     db = d
     d.onversionchange = () => toMemory('database deleted by another page')
@@ -169,16 +154,13 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     tabs = makeTabs(dbName, adopt, () => void writes.flush())
     stores.batch(() => {
       for (const [{ c, seq, n, at }, items] of cached) {
-        if (items.length) stores.dispatch(c, { type: 'server/items', items })
+        stores.dispatch(c, { type: 'server/items', items })
         subscriptions.setSeq(c, seq)
         marks.mark(c, true)
         cache.index.set(c, [n, at])
       }
     })
-    for (const { w, at } of outbox) {
-      lastAt = Math.max(lastAt, at)
-      adopt(w)
-    }
+    for (const r of outbox) adopt(r)
   }
 
   stores.onCreate((collection, store) => {
@@ -191,13 +173,10 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   const ready = open()
     .catch((error) => toMemory(`IndexedDB unusable (${error})`))
     .then(() => {
-      if (state === 'opening') state = 'indexeddb'
-      client.clientId = clientId ?? client.clientId
+      if (db) state = 'indexeddb'
       transport.start()
       tabs?.lead()
     })
-  const win = globalThis as { addEventListener?: Window['addEventListener'] }
-  win.addEventListener?.('pagehide', () => void cache.save())
 
   return {
     get state() {
@@ -207,10 +186,8 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     save(write: OutboxWrite): Promise<void> {
       return ready.then(() => {
         if (!db) return
-        lastAt = Math.max(Date.now(), lastAt + 0.001)
-        return op(write.request.mutationId, { at: lastAt, w: write }).then(() =>
-          tabs?.post({ t: 'w', w: write }),
-        )
+        const r = { at: (lastAt = Math.max(Date.now(), lastAt + 0.001)), w: write }
+        return op(write.request.mutationId, r).then(() => tabs?.post({ t: 'w', r }))
       })
     },
 
@@ -225,11 +202,8 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
         const unwatch = marks.watch(name, listener)
         return () => (off(), unwatch())
       }
-      handle.query = (q = {}) => {
-        const live = query(q)
-        // Before the restore ended it is not known yet whether a cache will serve this list.
-        return state === 'opening' || marks.restored.has(name) ? marks.query(name, q, live) : live
-      }
+      // Every list: before the restore ended it is not known whether a cache will serve it.
+      handle.query = (q = {}) => marks.query(name, q, query(q))
     },
 
     async clear(): Promise<void> {
@@ -241,10 +215,8 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     close(): void {
       if (closed) return
       closed = true
-      void cache.save().finally(() => {
-        db?.close()
-        db = undefined
-      })
+      // The connection stays open for that last save; another page deleting the database closes it.
+      void cache.save()
       tabs?.close()
     },
   }
@@ -266,12 +238,12 @@ function parseItems(r: CacheRecord | undefined): Item[] | undefined {
   return undefined
 }
 
-function isWrite(w: OutboxWrite | undefined): w is OutboxWrite {
-  const r = w?.request
-  // The rest the server checks (a bad write is refused, and that answer removes it).
-  return KINDS.includes(r?.kind as string) && typeof r!.meta?.mutationId === 'string'
-}
-
-function isOutboxRecord(r: OutboxRecord | undefined): boolean {
-  return typeof r?.at === 'number' && isWrite(r.w)
+/** The rest the server checks: a bad write is refused, and that answer removes it. */
+function isRecord(r: OutboxRecord | undefined): r is OutboxRecord {
+  const q = r?.w?.request
+  return (
+    typeof r?.at === 'number' &&
+    KINDS.includes(q?.kind as string) &&
+    typeof q!.meta?.mutationId === 'string'
+  )
 }

@@ -1,11 +1,11 @@
 import { DisconnectedError, fromWireError } from '../client/errors.js'
-import type { OutboxWrite } from '../client/persistence.js'
 import type { AckResult } from '../client/Transport.js'
 import type { WireError } from '../protocol/errors.js'
+import type { OutboxRecord } from './idb.js'
 
 /** Between tabs of one persistence name: a write entered the outbox; a write was answered. */
 export type TabMessage =
-  { t: 'w'; w: OutboxWrite } | { t: 's'; id: string; r?: unknown; m?: unknown; e?: WireError }
+  { t: 'w'; r: OutboxRecord } | { t: 's'; id: string; r?: unknown; m?: unknown; e?: WireError }
 
 type Answer = TabMessage & { t: 's' }
 type Wait = [
@@ -28,11 +28,11 @@ const answer = (m: Answer): Promise<AckResult<any, any>> =>
 export function tabs(
   name: string,
   /** Another tab's new write. */
-  onWrite: (write: OutboxWrite) => void,
+  onWrite: (record: OutboxRecord) => void,
   /** This tab now sends the shared outbox. */
   onLead: () => void,
 ) {
-  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined
+  const channel = globalThis.BroadcastChannel && new BroadcastChannel(name)
   const waits = new Map<string, Wait>()
   /** Answers kept for a write this tab asks about after they were broadcast. */
   const recent = new Map<string, Answer>()
@@ -50,10 +50,10 @@ export function tabs(
     // What waited for the previous flusher is sent again by this tab (same mutationIds).
     const waiting = [...waits.values()]
     waits.clear()
-    for (const [, reject, event] of waiting)
-      reject(new DisconnectedError(event, 'flushing tab changed'))
-    setTimeout(onLead, 0)
+    for (const [, reject, event] of waiting) reject(new DisconnectedError(event, 'tab changed'))
+    setTimeout(onLead)
   }
+  const lost = () => (asking = leader = false)
   const lead = () => {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
     if (closed || leader || asking) return
@@ -63,14 +63,13 @@ export function tabs(
       .request(name, () =>
         closed ? undefined : new Promise<void>((r) => ((release = r), become())),
       )
-      .catch(() => undefined)
-      .finally(() => (asking = leader = false))
+      .then(lost, lost)
   }
 
   if (channel)
     channel.onmessage = ({ data: m }: MessageEvent<TabMessage>) => {
       if (closed || !m) return
-      if (m.t === 'w') return onWrite(m.w)
+      if (m.t === 'w') return onWrite(m.r)
       recent.set(m.id, m)
       if (recent.size > 256) recent.delete(recent.keys().next().value!)
       const wait = waits.get(m.id)
@@ -87,12 +86,9 @@ export function tabs(
       return leader
     },
     lead,
+    /** (What is posted was stored in IndexedDB first: it clones.) */
     post(message: TabMessage): void {
-      try {
-        channel?.postMessage(message)
-      } catch {
-        // Closed: the other tabs find the write in the outbox.
-      }
+      if (!closed) channel?.postMessage(message)
     },
     /** Waits for the flushing tab's answer to this write. */
     wait(mutationId: string, event: string): Promise<AckResult<any, any>> {

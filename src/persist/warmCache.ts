@@ -1,4 +1,5 @@
 import type { ClientParts } from '../client/persistence.js'
+import type { StoreLike } from '../client/StoreRegistry.js'
 import type { Item } from '../protocol/types.js'
 import type { FullStore } from './cacheMarks.js'
 import { run } from './idb.js'
@@ -33,28 +34,21 @@ export function warmCache(
   /** Collection → [count, saved at] of what the database holds. */
   const index = new Map<string, [number, number]>()
 
-  /** The confirmed layer: visible values, except for items with pending writes (their server value). */
+  /** The confirmed layer (pending writes are the outbox's, replayed over it after a reload). */
   const confirmed = (collection: string): Item[] => {
-    const store = client.stores.get(collection) as unknown as FullStore
-    const pending = new Set<string>()
-    for (const w of client.writes.getPending()) if (w.collection === collection) pending.add(w.id)
+    const store = client.stores.get(collection) as StoreLike & FullStore
     const out: Item[] = []
-    for (const item of store.values?.() ?? []) if (!pending.has(item.id)) out.push(item)
-    for (const id of pending) {
+    for (const id of store.knownIds()) {
       const layer = store.getConfirmed?.(id)
       if (layer?.item && !layer.deleted) out.push(layer.item)
     }
     return out
   }
 
-  const close = () => {
-    clearTimeout(timer)
-    timer = undefined
-  }
-
   /** Writes every dirty collection now. */
   const save = async (): Promise<void> => {
-    close()
+    clearTimeout(timer)
+    timer = undefined
     const d = db()
     if (!d) return
     const now = Date.now()
@@ -79,20 +73,18 @@ export function warmCache(
       puts.push([c, undefined])
       index.delete(c)
     }
-    if (puts.length)
-      await run(d, 'cache', 'readwrite', (tx) => {
-        const store = tx.objectStore('cache')
-        for (const [c, r] of puts) {
-          if (r) store.put(r, c)
-          else store.delete(c)
-        }
-      }).catch(onError)
+    await run(d, 'cache', 'readwrite', (tx) => {
+      const store = tx.objectStore('cache')
+      for (const [c, r] of puts) {
+        if (r) store.put(r, c)
+        else store.delete(c)
+      }
+    }).catch(onError)
   }
 
   return {
     index,
     save,
-    close,
     touch(collection: string): void {
       dirty.add(collection)
       timer ??= setTimeout(() => void save(), 300)
