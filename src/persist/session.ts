@@ -178,6 +178,12 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
       tabs?.lead()
     })
 
+  // A page going away saves what changed in its last 300 ms.
+  ;(globalThis as { addEventListener?: Window['addEventListener'] }).addEventListener?.(
+    'pagehide',
+    () => void cache.save(),
+  )
+
   return {
     get state() {
       return state
