@@ -1,5 +1,5 @@
 import { compileViewComparator } from '../client/liveList/compileViewComparator.js'
-import type { StoreRegistry } from '../client/StoreRegistry.js'
+import type { StoreLike, StoreRegistry } from '../client/StoreRegistry.js'
 import type { ItemState, LiveQuery, LiveQuerySnapshot } from '../client/types.js'
 import { compileFilter, normalizeQuery } from '../protocol/query.js'
 import type { Item, ListQuery } from '../protocol/types.js'
@@ -51,51 +51,47 @@ export function cacheMarks(stores: StoreRegistry) {
       return marked as T
     },
 
+    /** Wraps `live` (in place): the cached page while the collection is unconfirmed. */
     query<Q extends LiveQuery<any>>(collection: string, query: ListQuery, live: Q): Q {
       const q = normalizeQuery(query)
       if (!q.ok) return live
       const { page, pageSize, sort, filters } = q.value
       const keep = compileFilter(filters)
       const order = compileViewComparator(sort)
-      const store = stores.get(collection)
-      let rev = -1
+      const store = stores.get(collection) as StoreLike & FullStore
+      const { subscribe, getSnapshot } = live
       let shown = false
-      let local: LiveQuerySnapshot | undefined
-      const cacheView = (s: LiveQuerySnapshot): LiveQuerySnapshot => {
-        const now = (store as FullStore).api?.getState().rev ?? 0
-        if (!local || now !== rev || local.isFetching !== s.isFetching) {
-          rev = now
-          const all: Item[] = []
-          for (const item of (store as FullStore).values?.() ?? []) if (keep(item)) all.push(item)
+      let key: unknown
+      let local: LiveQuerySnapshot
+      live.subscribe = (listener) => {
+        const off = subscribe(listener)
+        const unwatch = watch(collection, () => {
+          // Confirmed: a list whose LIST failed while offline asks again now.
+          if (!cached.has(collection) && getSnapshot().error) void live.refetch()
+          listener()
+        })
+        // The cached page follows the store (the live list itself waits for its LIST).
+        const offStore = store.subscribe(() => shown && listener())
+        return () => (off(), unwatch(), offStore())
+      }
+      live.getSnapshot = () => {
+        const s = getSnapshot()
+        shown =
+          restored.has(collection) &&
+          (cached.has(collection) || s.status === 'pending' || (s.isFetching && !!s.error))
+        if (!shown) return s
+        const now = `${store.api?.getState().rev}${s.isFetching}`
+        if (key !== now) {
+          key = now
+          const all = [...(store.values?.() ?? [])].filter(keep)
           const items = all.sort(order).slice((page - 1) * pageSize, page * pageSize)
-          const ids = items.map((i) => i.id)
-          local = {
-            items,
-            ids,
-            total: all.length,
-            status: 'success',
-            error: null,
-            isFetching: s.isFetching,
-          }
+          local = { ...s, items, ids: items.map((i) => i.id), total: all.length, error: null }
+          local.status = 'success'
           local.fromCache = true
         }
         return local
       }
-      return {
-        ...live,
-        subscribe: (listener: () => void) => {
-          const off = live.subscribe(listener)
-          const unwatch = watch(collection, listener)
-          // The cached page follows the store (the live list itself waits for its LIST).
-          const offStore = store.subscribe(() => shown && listener())
-          return () => (off(), unwatch(), offStore())
-        },
-        getSnapshot: () => {
-          const s = live.getSnapshot()
-          shown = restored.has(collection) && (cached.has(collection) || s.status === 'pending')
-          return shown ? cacheView(s) : s
-        },
-      }
+      return live
     },
   }
 }
