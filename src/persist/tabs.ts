@@ -45,13 +45,16 @@ export function tabs(
     leader = false
     release?.()
   }
-  const become = () => {
-    leader = true
-    // What waited for the previous flusher is sent again by this tab (same mutationIds).
+  // What waited for another tab is sent again by this one (same mutationIds), in the flush after.
+  const takeBack = () => {
     const waiting = [...waits.values()]
     waits.clear()
     for (const [, reject, event] of waiting) reject(new DisconnectedError(event, 'tab changed'))
     setTimeout(onLead)
+  }
+  const become = () => {
+    leader = true
+    takeBack()
   }
   const lost = () => (asking = leader = false)
   const lead = () => {
@@ -101,7 +104,7 @@ export function tabs(
       // `lead` does nothing once closed: the freeze / resume listeners may stay.
       closed = true
       resign()
-      waits.clear()
+      takeBack()
       channel?.close()
     },
   }
