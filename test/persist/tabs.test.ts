@@ -112,4 +112,26 @@ describe('livecrud/persist: tabs', () => {
     expect(sentAfter()).toBe(1)
     expect(await serverItems(server.server!, 'todos')).toEqual([{ id: 'viaA', _version: 2, n: 2 }])
   })
+
+  it('a tab that stops sharing (its database went away) sends what it waited for itself', async () => {
+    vi.stubGlobal('navigator', { locks: new FakeLocks() })
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    server = await new RestartableServer().start()
+    browser = new Browser()
+    const a = browser.page(server.url)
+    await until(() => a.getConnectionState() === 'connected')
+    const b = browser.page(server.url)
+    await until(() => b.getConnectionState() === 'connected')
+    // The flushing tab loses its connection for good: b's write waits for it.
+    ;(
+      a as unknown as { transport: { socket: { disconnect(): void } } }
+    ).transport.socket.disconnect()
+    await until(() => a.getConnectionState() === 'disconnected')
+    const write = b.postItem({ id: 'mine', n: 1 }, 'todos')
+    await until(() => a.getPendingWrites().length === 1, 5000, 'a adopted it')
+    expect(b.getPendingWrites()[0]?.state).toBe('sent')
+    await b.clearPersistence()
+    await expect(write).resolves.toMatchObject({ id: 'mine', _version: 1 })
+    expect(await serverItems(server.server!, 'todos')).toEqual([{ id: 'mine', _version: 1, n: 1 }])
+  })
 })
