@@ -61,15 +61,27 @@ export function cacheMarks(stores: StoreRegistry) {
       const store = stores.get(collection) as StoreLike & FullStore
       const { subscribe, getSnapshot } = live
       let shown = false
+      let again = true
       let key: unknown
       let local: LiveQuerySnapshot
       live.subscribe = (listener) => {
-        const off = subscribe(listener)
-        const unwatch = watch(collection, () => {
-          // Confirmed: a list whose LIST failed while offline asks again now.
-          if (!cached.has(collection) && getSnapshot().error) void live.refetch()
+        // Confirmed: a cached list whose LIST failed while offline asks once more.
+        const check = () => {
+          const s = getSnapshot()
+          if (
+            again &&
+            restored.has(collection) &&
+            !cached.has(collection) &&
+            s.error &&
+            !s.isFetching
+          ) {
+            again = false
+            void live.refetch()
+          }
           listener()
-        })
+        }
+        const off = subscribe(check)
+        const unwatch = watch(collection, check)
         // The cached page follows the store (the live list itself waits for its LIST).
         const offStore = store.subscribe(() => shown && listener())
         return () => (off(), unwatch(), offStore())

@@ -42,12 +42,9 @@ export function run<T>(
     try {
       result = work(tx)
     } catch (error) {
+      // Still active (work is synchronous): nothing of it is written.
+      tx.abort()
       reject(error)
-      try {
-        tx.abort()
-      } catch {
-        // already finished
-      }
     }
   })
 }

@@ -49,7 +49,7 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   )
 
   const toMemory = (reason?: string) => {
-    if (reason && state !== 'memory') warn(`${reason}: in memory from now`)
+    if (reason) warn(`${reason}: in memory from now`)
     state = 'memory'
     db?.close()
     db = undefined
@@ -105,7 +105,6 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
     if (!isRecord(r)) return
     const { w } = r
     const { request, mutation } = w
-    lastAt = Math.max(lastAt, r.at)
     if (writes.getPending().some((p) => p.mutationId === request.mutationId)) return
     orphans.set(request.mutationId, w)
     // Accepted once already: maxQueue does not apply again.
@@ -178,7 +177,7 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
       tabs?.lead()
     })
 
-  // A page going away saves what changed in its last 300 ms.
+  // A page going away saves what changed in its last second.
   ;(globalThis as { addEventListener?: Window['addEventListener'] }).addEventListener?.(
     'pagehide',
     () => void cache.save(),

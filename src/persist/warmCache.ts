@@ -19,9 +19,9 @@ export interface CacheRecord {
 export type WarmCache = ReturnType<typeof warmCache>
 
 /**
- * Keeps the confirmed items of every collection that has a stream position (it was joined, or restored)
- * in the `cache` store, 300 ms after they change, bounded to `maxItems` in total: whole collections,
- * least recently saved first, are dropped beyond it.
+ * Keeps the confirmed items of every collection that has a stream position (it was joined, or
+ * restored) in the `cache` store, a second after they change (one save a second at most), bounded to
+ * `maxItems` in total: whole collections, least recently saved first, are dropped beyond it.
  */
 export function warmCache(
   client: ClientParts,
@@ -87,7 +87,7 @@ export function warmCache(
     save,
     touch(collection: string): void {
       dirty.add(collection)
-      timer ??= setTimeout(() => void save(), 300)
+      timer ??= setTimeout(() => void save(), 1000)
     },
   }
 }
