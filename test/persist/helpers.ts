@@ -2,7 +2,7 @@ import { IDBFactory } from 'fake-indexeddb'
 import { createClient } from 'livecrud'
 import type { ClientOptions, LivecrudClient } from 'livecrud'
 import { indexedDBPersistence, type IndexedDBPersistenceOptions } from 'livecrud/persist'
-import { MemoryStore, createServer } from 'livecrud/server'
+import { MemoryStore, createServer, type MemoryStoreOptions } from 'livecrud/server'
 import type { LivecrudServer } from 'livecrud/server'
 
 export { until, delay, serverItems } from '../client/helpers.js'
@@ -22,9 +22,13 @@ export async function eventually(
 
 /** A reference server that can be stopped and started again on the same port with the same data. */
 export class RestartableServer {
-  readonly store = new MemoryStore()
+  readonly store: MemoryStore
   server: LivecrudServer | undefined
   port = 0
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.store = new MemoryStore(options)
+  }
 
   async start(): Promise<this> {
     this.server = await createServer({ host: '127.0.0.1', port: this.port, store: this.store })

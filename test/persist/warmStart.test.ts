@@ -102,4 +102,36 @@ describe('livecrud/persist: warm start', () => {
     one.off()
     two.off()
   })
+
+  it('a cache older than the server keeps is refetched (reset): corrected, then confirmed', async () => {
+    server = await new RestartableServer({ changeRetention: 1 }).start()
+    browser = new Browser()
+    const writer = createClient({ url: server.url, timeout: 2000 })
+    others.push(writer)
+    await writer.postItem({ id: 'a', title: 'A' }, 'todos')
+    await writer.postItem({ id: 'b', title: 'B' }, 'todos')
+    const page1 = browser.page(server.url)
+    const first = watch(page1)
+    await until(() => first.q.getSnapshot().ids.length === 2, 5000, 'listed')
+    await eventually(async () => {
+      const [r] = (await browser!.records('cache')) as CacheRecord[]
+      return r?.n === 2
+    })
+    first.off()
+    page1.close()
+    // More changes than the server keeps: `since` the cached seq cannot be replayed.
+    await writer.patchItem({ id: 'a', title: 'A2' }, 'todos')
+    await writer.deleteItem('b', 'todos')
+    await writer.postItem({ id: 'c', title: 'C' }, 'todos')
+
+    const page2 = browser.page(server.url)
+    const second = watch(page2)
+    await until(() => second.q.getSnapshot().fromCache !== true, 10_000, 'confirmed')
+    await until(() => second.q.getSnapshot().ids.join() === 'a,c', 10_000, 'corrected')
+    expect(second.q.getSnapshot().items.map((i) => i.title)).toEqual(['A2', 'C'])
+    expect(page2.collection('todos').getItemState('b')).toMatchObject({ status: 'deleted' })
+    const stats = (page2 as unknown as { stats(): { resets: number } }).stats()
+    expect(stats.resets).toBe(1)
+    second.off()
+  })
 })
