@@ -22,6 +22,7 @@ const SUITES = [
   { key: 'crud', file: 'crudBench.ts' },
   { key: 'listByIds', file: 'listByIdsBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
+  { key: 'peer', file: 'peerBench.ts' },
 ] as const
 
 interface SuiteResult {
@@ -57,7 +58,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,fanout]',
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,fanout,peer]',
       )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)
