@@ -14,7 +14,7 @@
  *
  * The livecrud server runs with `limits.maxRequestsPerSecond` raised (see startPeerServer): its
  * default of 200 requests/s per connection would refuse a benchmark's back-to-back requests.
- * `PEER_CPU_PROF=<dir>` runs every child (servers, receivers) under `node --cpu-prof` into <dir>.
+ * bench/peerProfile.ts profiles one contender's server and receiving client on the same paths.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Socket } from 'socket.io-client'
@@ -35,24 +35,23 @@ interface CpuReply {
 }
 
 /** A child of bench/peerProcess.ts. */
-class Child {
+export class Child {
   private waiting: ((reply: CpuReply) => void)[] = []
+  private profiled: (() => void)[] = []
   url = ''
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (m: { type: string } & CpuReply) => {
       if (m.type === 'cpu') this.waiting.shift()?.(m)
+      else if (m.type === 'profiled') this.profiled.shift()?.()
     })
   }
 
   static start(args: string[]): Promise<Child> {
-    const prof = process.env.PEER_CPU_PROF
-    const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
-    const child = spawn(
-      process.execPath,
-      [...node, '--import', 'tsx', 'bench/peerProcess.ts', ...args],
-      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    )
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/peerProcess.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     const c = new Child(child)
     return new Promise((resolve, reject) => {
       child.once('message', (m: { type: string; url?: string }) => {
@@ -68,6 +67,14 @@ class Child {
     return new Promise((resolve) => {
       this.waiting.push(resolve)
       this.child.send({ type: 'cpu', atCount })
+    })
+  }
+
+  /** Starts the child's CPU profiler (`dir`), or stops it and writes the profile into that dir. */
+  profile(dir?: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.profiled.push(resolve)
+      this.child.send({ type: 'profile', dir })
     })
   }
 
@@ -110,7 +117,7 @@ class Arrivals {
   }
 }
 
-interface Side {
+export interface Side {
   kind: Kind
   server: Child
   a: PeerClient
@@ -120,7 +127,7 @@ interface Side {
   n: number
 }
 
-async function side(kind: Kind): Promise<Side> {
+export async function side(kind: Kind): Promise<Side> {
   const server = await Child.start(['server', kind])
   const a = await connectPeerClient(kind, server.url)
   const b = await connectPeerClient(kind, server.url)
@@ -132,7 +139,7 @@ async function side(kind: Kind): Promise<Side> {
 }
 
 /** One create from A, resolved when A has its answer and its echo and B its event. */
-async function createOnce(s: Side): Promise<{ ack: number; event: number }> {
+export async function createOnce(s: Side): Promise<{ ack: number; event: number }> {
   const id = `${s.kind}-${++s.n}`
   const t0 = performance.now()
   let ack = 0
