@@ -9,6 +9,7 @@ import {
 } from '../../protocol/index.js'
 import { deepFreeze } from './deepFreeze.js'
 import { idCandidates } from './idCandidates.js'
+import { BoundedMap } from './BoundedMap.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'
 
 export interface MemoryStoreOptions {
@@ -32,7 +33,7 @@ interface CollectionState {
   seq: number
   /** Ring of the most recent changes, in seq order. */
   log: ChangeRecord[]
-  mutations: Map<string, Remembered>
+  mutations: BoundedMap<string, Remembered>
 }
 
 /**
@@ -56,7 +57,13 @@ export class MemoryStore implements Store {
   private state(collection: string): CollectionState {
     let s = this.collections.get(collection)
     if (!s) {
-      s = { items: new Map(), tombstones: new Map(), seq: 0, log: [], mutations: new Map() }
+      s = {
+        items: new Map(),
+        tombstones: new Map(),
+        seq: 0,
+        log: [],
+        mutations: new BoundedMap(this.mutationRetention),
+      }
       this.collections.set(collection, s)
     }
     return s
@@ -134,10 +141,6 @@ export class MemoryStore implements Store {
         s.log.splice(0, s.log.length - this.changeRetention)
     }
     s.mutations.set(key, remembered)
-    if (s.mutations.size > this.mutationRetention) {
-      const oldest = s.mutations.keys().next().value
-      if (oldest !== undefined) s.mutations.delete(oldest)
-    }
     if (change) this.emit(change)
     return { ...remembered, change, duplicate: false }
   }
