@@ -7,7 +7,7 @@ import {
   type Item,
   type NormalizedQuery,
 } from '../../protocol/index.js'
-import { deepFreeze } from './deepFreeze.js'
+import { deepFreeze, frozenCopy } from './deepFreeze.js'
 import { idCandidates } from './idCandidates.js'
 import { BoundedMap } from './BoundedMap.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'
@@ -118,8 +118,8 @@ export class MemoryStore implements Store {
       const version = (current?._version ?? s.tombstones.get(id) ?? 0) + 1
       const seq = s.seq + 1
       if (decision.action === 'put') {
-        const { id: _id, _version: _v, ...data } = structuredClone(decision.item)
-        const item = deepFreeze({ id, _version: version, ...data }) as Item
+        const { id: _id, _version: _v, ...data } = decision.item
+        const item = Object.freeze({ id, _version: version, ...frozenCopy(data) }) as Item
         s.items.set(id, item)
         s.tombstones.delete(id)
         const type = current ? 'CHANGED' : 'ADDED'
