@@ -162,6 +162,7 @@ interface Samples {
   clientCpuPerEvent: number[]
   fanout: number[]
   fanoutLast: number[]
+  fanoutFirst: number[]
   fanoutCpu: number[]
 }
 
@@ -173,6 +174,7 @@ const empty = (): Samples => ({
   clientCpuPerEvent: [],
   fanout: [],
   fanoutLast: [],
+  fanoutFirst: [],
   fanoutCpu: [],
 })
 
@@ -270,6 +272,7 @@ async function fanoutWrites(
     s.echoAtA.at.delete(id)
     out.fanout.push(...latencies)
     out.fanoutLast.push(Math.max(...latencies))
+    out.fanoutFirst.push(Math.min(...latencies))
   }
   const c1 = await s.server.cpu()
   out.fanoutCpu.push((c1.cpu - c0.cpu) / 1000 / writes)
@@ -380,6 +383,12 @@ function rows(samples: Map<Kind, Samples>): BenchRow[] {
       p99('fanout'),
       'ms',
       l.fanout.length,
+    ),
+    row(
+      `fan-out to ${RECEIVERS}: first client per write`,
+      p50('fanoutFirst'),
+      'ms',
+      l.fanoutFirst.length,
     ),
     row(
       `fan-out to ${RECEIVERS}: last client per write`,
