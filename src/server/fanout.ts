@@ -16,23 +16,9 @@ export interface Subscriber {
 export class Fanout {
   private readonly byCollection = new Map<string, Set<Subscriber>>()
   private readonly off: () => void
-  /** Changes committed in this tick, published in commit order once it ends. */
-  private pending: ChangeRecord[] = []
 
   constructor(store: Store) {
-    this.off = store.onChange((change) => {
-      // After the current tick: the write's own ack (a few promise steps after its commit) goes
-      // out first, and the writer's client settles its promise before it handles the echo; the
-      // others' events follow at once. Order and prevSeq are unchanged: changes are published in
-      // the order they were committed, and a subscription's seq bookkeeping does not depend on when.
-      if (this.pending.push(change) === 1) process.nextTick(this.drain)
-    })
-  }
-
-  private readonly drain = (): void => {
-    const changes = this.pending
-    this.pending = []
-    for (const change of changes) this.publish(change)
+    this.off = store.onChange((change) => this.publish(change))
   }
 
   add(collection: string, subscriber: Subscriber): void {
