@@ -108,16 +108,19 @@ export async function connectPeerClient(kind: Kind, url: string): Promise<PeerCl
         if (c.cause === 'server' && c.before === undefined && c.after !== undefined)
           for (const l of created) l(String(c.id))
     })
-    client.onEvent((e) => {
-      if (e.type === 'ADDED' && e.meta.clientId === client.clientId)
-        for (const l of echoes) l(String(e.id))
-    })
     await until(() => client.getSeq(COLLECTION) !== undefined)
     return {
       get: (id) => client.getItem(id, COLLECTION),
       create: (item) => client.postItem(item, COLLECTION),
       onCreated: (l) => void created.push(l),
-      onEcho: (l) => void echoes.push(l),
+      onEcho: (l) => {
+        // Only the writer listens to raw events: the others pay nothing for it.
+        if (echoes.push(l) === 1)
+          client.onEvent((e) => {
+            if (e.type === 'ADDED' && e.meta.clientId === client.clientId)
+              for (const echo of echoes) echo(String(e.id))
+          })
+      },
       close: () => client.close(),
     }
   }
