@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { checkJson, jsonBytes } from '../../src/server/validate.js'
+import { checkJson, jsonBytes, validateItemBody } from '../../src/server/validate.js'
+import { resolveLimits } from '../../src/server/limits.js'
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
 const allowed = (v: unknown): boolean =>
@@ -22,5 +23,13 @@ describe('checkJson size bound', () => {
     // The worst cases: escaped control characters, the longest numbers, astral characters.
     for (const value of ['\u0000\u001f', -0.0000012345678901234567, -2.2250738585072014e-308, '😀'])
       expect(checkJson({ k: [value] }, 32)).toBeGreaterThanOrEqual(jsonBytes({ k: [value] }))
+  })
+
+  it('an item whose bound is past maxItemBytes is measured exactly: accepted below, refused above', () => {
+    const limits = resolveLimits({ maxItemBytes: 1000 })
+    const fits = { t: 'x'.repeat(900) } // 910 bytes as JSON; the bound is over 5,000
+    expect(checkJson(fits, 32)).toBeGreaterThan(1000)
+    expect(validateItemBody(fits, limits)).toBe(fits)
+    expect(() => validateItemBody({ t: 'x'.repeat(1000) }, limits)).toThrow(/larger than 1000/)
   })
 })
