@@ -4,9 +4,6 @@
  * arrays (what items are), in one pass without immer's per-node type dispatch.
  */
 
-/** Deeper than any item the server accepts (its `maxDepth` defaults to 32): a cycle, most likely. */
-const MAX_DEPTH = 1000
-
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown
   return proto === Object.prototype || proto === null
@@ -32,26 +29,25 @@ export function deepFreeze<T>(value: T): T {
 /**
  * A deep, frozen copy of a JSON value that shares nothing with it. Values JSON has no literal for
  * go through `structuredClone` as before (a Date is copied; a function throws its DataCloneError);
- * a cyclic value throws a TypeError.
+ * a cyclic value throws (a RangeError, as sending it would).
  */
 export function frozenCopy<T>(value: T): T {
-  return copy(value, 0) as T
+  return copy(value) as T
 }
 
-function copy(value: unknown, depth: number): unknown {
+function copy(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) {
     return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value
   }
-  if (depth > MAX_DEPTH) throw new TypeError('a value nested too deeply (or circular) to store')
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length)
-    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], depth + 1)
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i])
     return Object.freeze(out)
   }
   if (!isPlain(value)) return structuredClone(value)
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value)) {
-    const v = copy((value as Record<string, unknown>)[key], depth + 1)
+    const v = copy((value as Record<string, unknown>)[key])
     // An own `__proto__` key stays a key (an assignment would set the prototype).
     if (key === '__proto__')
       Object.defineProperty(out, key, {
