@@ -44,6 +44,13 @@ export class LiveList<T extends Item = Item> {
   private installedSeq = -1
   /** Ids with local writes not yet settled: a LIST answer does not include them. */
   private readonly localIds = new Set<Id>()
+  /**
+   * Ids the installed window holds as the store shows them (the answer's members, the ids reconciled
+   * at install, local writes since): every later change of theirs applies, whatever its seq. Any other
+   * id is held as the answer gave it, and a server change with seq ≤ installedSeq only brings the
+   * store up to the answer (the LIST, read from the database, often overtakes events it includes).
+   */
+  private mirrored = new Set<Id>()
   private view: ListView<T> = EMPTY_VIEW
   private viewDirty = true
   hasData = false
@@ -104,8 +111,11 @@ export class LiveList<T extends Item = Item> {
       else if (c.cause !== 'server' && !this.hasPendingWrites(c.id)) this.localIds.delete(c.id)
       // The confirmed value as of each change tells, at install, what the LIST answer counted.
       if (this.buffer) this.buffer.push({ c, conf: this.confirmed(c.id) })
-      if (c.seq !== undefined && c.seq <= this.installedSeq) continue
       if (!this.hasData) continue
+      if (c.cause === 'optimistic' || c.cause === 'confirm' || c.cause === 'rollback')
+        this.mirrored.add(c.id)
+      else if (c.seq !== undefined && c.seq <= this.installedSeq && !this.mirrored.has(c.id))
+        continue
       // A LIST answer that taught the store an item it did not know is not a write: totals stay.
       if (c.cause === 'server' && c.seq === undefined && c.before === undefined) continue
       if (this.window.apply(c.id, c.before, c.after)) touched = true
@@ -166,11 +176,14 @@ export class LiveList<T extends Item = Item> {
     this.unsure = unseen.some((seq) => seq === undefined || seq > this.installedSeq)
     // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
     const covers = offset === 0 && items.length >= total
-    // For every other id touched meanwhile or carrying local writes, the net change goes from the value
-    // the answer counted (the confirmed server value at result.seq) to the visible value now.
+    // For every other id touched meanwhile or carrying local writes whose store value may be past the
+    // answer, the net change goes from the value the answer counted (the confirmed server value at
+    // result.seq) to the visible value now.
     const netBefore = new Map<Id, Item | undefined>()
     const past = new Map<Id, Item | undefined>()
     const seen = new Map<Id, Item | undefined>()
+    /** Touched by a read of unknown seq (GET, another LIST, a resync): the store may be past the answer. */
+    const unsequenced = new Set<Id>()
     for (const { c, conf } of buffer) {
       if (byId.has(c.id) || past.has(c.id)) continue
       const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
@@ -180,12 +193,18 @@ export class LiveList<T extends Item = Item> {
         past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
         continue
       }
+      if (c.seq === undefined && (c.cause === 'server' || c.cause === 'reset'))
+        unsequenced.add(c.id)
       // Without a confirmed layer to ask, the first value heard is the best guess.
       if (this.getConfirmed) seen.set(c.id, conf)
       else if (!seen.has(c.id)) seen.set(c.id, c.before)
     }
     for (const id of seen.keys()) {
-      if (!past.has(id)) netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
+      // Only changes the answer includes (seq ≤ result.seq) and settled local writes: the store is not
+      // past the answer for this id, which shows it as the answer has it (the store catches up by
+      // changes with seq ≤ result.seq, which the list then skips).
+      if (past.has(id) || (!unsequenced.has(id) && !this.localIds.has(id))) continue
+      netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
     }
     for (const [id, v] of past) netBefore.set(id, v)
     if (covers) for (const id of netBefore.keys()) netBefore.set(id, undefined)
@@ -193,6 +212,9 @@ export class LiveList<T extends Item = Item> {
       if (netBefore.has(id) || byId.has(id)) continue
       netBefore.set(id, covers ? undefined : this.confirmed(id))
     }
+    // The window now holds these ids as the store shows them.
+    this.mirrored = new Set(byId.keys())
+    for (const id of netBefore.keys()) this.mirrored.add(id)
     // Members first: the answer gives their exact value at result.seq.
     for (const [id, answer] of byId) {
       const now = this.store.peek(id)
