@@ -51,6 +51,14 @@ export class LiveList<T extends Item = Item> {
    * store up to the answer (the LIST, read from the database, often overtakes events it includes).
    */
   private mirrored = new Set<Id>()
+  /**
+   * Mirrored ids that the answer lacked, reconciled from the store's confirmed value: a change with
+   * seq ≤ installedSeq for one of them shows the store was behind the answer, so what the answer
+   * counted (and the total) is unknown until the next LIST.
+   */
+  private readonly guessed = new Set<Id>()
+  /** The installed answer is ahead of the events the store has applied (it overtook them). */
+  private catchingUp = false
   private view: ListView<T> = EMPTY_VIEW
   private viewDirty = true
   hasData = false
@@ -104,21 +112,54 @@ export class LiveList<T extends Item = Item> {
     this.notify()
   }
 
+  private concerns(c: StoreChange<T>): boolean {
+    const f = this.window.filter
+    return (c.before !== undefined && f(c.before)) || (c.after !== undefined && f(c.after))
+  }
+
   private onChanges(changes: StoreChange<T>[]): void {
     let touched = false
+    let unsure = false
+    if (this.catchingUp) {
+      const at = this.storeSeq()
+      if (at !== undefined && at >= this.installedSeq) this.catchingUp = false
+    }
     for (const c of changes) {
       if (c.cause === 'optimistic') this.localIds.add(c.id)
       else if (c.cause !== 'server' && !this.hasPendingWrites(c.id)) this.localIds.delete(c.id)
       // The confirmed value as of each change tells, at install, what the LIST answer counted.
       if (this.buffer) this.buffer.push({ c, conf: this.confirmed(c.id) })
       if (!this.hasData) continue
+      const mirrored = this.mirrored.has(c.id)
+      const serverSeq = c.cause === 'server' ? c.seq : undefined
+      if (serverSeq !== undefined && serverSeq <= this.installedSeq) {
+        // It brings the store up to the answer, unless the window holds the id as the store has it.
+        if (!mirrored) continue
+        if (this.guessed.has(c.id)) unsure = true
+      } else if (c.cause === 'server' && c.seq === undefined && c.before === undefined) {
+        // A read (a LIST, a GET) taught the store an item it did not hold. The LIST in flight answers
+        // for it. Otherwise, where a member would be in the run, the installed answer did not have it:
+        // it is new since (its event will change nothing in the store), so it enters. Elsewhere it may
+        // be counted in the total already: unknown until the next LIST.
+        if (this.buffer || c.after === undefined || !this.window.filter(c.after)) continue
+        if (!this.window.knowsPlace(c.after)) {
+          unsure = true
+          continue
+        }
+        this.mirrored.add(c.id)
+      } else if (!mirrored && this.catchingUp && this.concerns(c)) {
+        // The answer overtook events the store has not applied yet: the store's value of an id held as
+        // the answer gave it may be behind the answer, and this change starts from that value.
+        unsure = true
+      }
+      if (serverSeq !== undefined && serverSeq >= this.installedSeq) this.catchingUp = false
       if (c.cause === 'optimistic' || c.cause === 'confirm' || c.cause === 'rollback')
         this.mirrored.add(c.id)
-      else if (c.seq !== undefined && c.seq <= this.installedSeq && !this.mirrored.has(c.id))
-        continue
-      // A LIST answer that taught the store an item it did not know is not a write: totals stay.
-      if (c.cause === 'server' && c.seq === undefined && c.before === undefined) continue
       if (this.window.apply(c.id, c.before, c.after)) touched = true
+    }
+    if (unsure) {
+      this.unsure = true
+      touched = true
     }
     if (touched) {
       // Ask first, so listeners already read isFetching = true.
@@ -171,11 +212,15 @@ export class LiveList<T extends Item = Item> {
         : offset + items.length
     w.reset(items, offset, total)
     this.installedSeq = Number.isFinite(result.seq) ? result.seq : this.installedSeq
+    const at = this.storeSeq()
+    this.catchingUp = at !== undefined && at < this.installedSeq
     this.hasData = true
     // Unseen changes up to result.seq are in the answer; a later one needs another LIST.
     this.unsure = unseen.some((seq) => seq === undefined || seq > this.installedSeq)
     // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
     const covers = offset === 0 && items.length >= total
+    // Local writes still pending (the echo may have settled others without a confirm).
+    this.pruneLocalIds()
     // For every other id touched meanwhile or carrying local writes whose store value may be past the
     // answer, the net change goes from the value the answer counted (the confirmed server value at
     // result.seq) to the visible value now.
@@ -184,6 +229,8 @@ export class LiveList<T extends Item = Item> {
     const seen = new Map<Id, Item | undefined>()
     /** Touched by a read of unknown seq (GET, another LIST, a resync): the store may be past the answer. */
     const unsequenced = new Set<Id>()
+    /** Taught to the store by such a read (it held no value): the answer's page does not have them. */
+    const learned = new Set<Id>()
     for (const { c, conf } of buffer) {
       if (byId.has(c.id) || past.has(c.id)) continue
       const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
@@ -193,8 +240,10 @@ export class LiveList<T extends Item = Item> {
         past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
         continue
       }
-      if (c.seq === undefined && (c.cause === 'server' || c.cause === 'reset'))
+      if (c.seq === undefined && (c.cause === 'server' || c.cause === 'reset')) {
         unsequenced.add(c.id)
+        if (c.before === undefined) learned.add(c.id)
+      }
       // Without a confirmed layer to ask, the first value heard is the best guess.
       if (this.getConfirmed) seen.set(c.id, conf)
       else if (!seen.has(c.id)) seen.set(c.id, c.before)
@@ -215,6 +264,10 @@ export class LiveList<T extends Item = Item> {
     // The window now holds these ids as the store shows them.
     this.mirrored = new Set(byId.keys())
     for (const id of netBefore.keys()) this.mirrored.add(id)
+    // Outside a whole-set answer, what the answer counted for an id it lacks is the store's confirmed
+    // value: a guess when the store is behind the answer (the LIST overtook the id's events).
+    this.guessed.clear()
+    if (!covers) for (const id of netBefore.keys()) if (!past.has(id)) this.guessed.add(id)
     // Members first: the answer gives their exact value at result.seq.
     for (const [id, answer] of byId) {
       const now = this.store.peek(id)
@@ -227,9 +280,14 @@ export class LiveList<T extends Item = Item> {
     }
     for (const [id, before] of netBefore) {
       const now = this.store.peek(id)
+      if (learned.has(id) && now !== undefined && w.filter(now)) {
+        // As when heard after an answer (see onChanges): it enters where a member would be in the run.
+        if (w.knowsPlace(now)) w.apply(id, undefined, now)
+        else this.unsure = true
+        continue
+      }
       if (now !== before) w.apply(id, before, now)
     }
-    this.pruneLocalIds()
     this.notify()
     return this.isExact()
   }
@@ -250,6 +308,9 @@ export class LiveList<T extends Item = Item> {
   private confirmed(id: Id): Item | undefined {
     return this.getConfirmed ? this.getConfirmed(id) : undefined
   }
+
+  /** The last seq of this collection's events the store applied (set by the owner when known). */
+  storeSeq: () => number | undefined = () => undefined
 
   /** Whether an id still has local writes awaiting the server. */
   hasPendingWrites: (id: Id) => boolean = () => false

@@ -138,6 +138,7 @@ export class LiveLists<T extends Item = Item> {
     const store = this.context.store
     const list = new LiveList<T>(query, store, () => this.requestRefetch(hash))
     list.hasPendingWrites = (id) => store.getItemState(id).hasPendingWrites
+    list.storeSeq = () => this.context.getSeq()
     // CollectionStore exposes its confirmed layer: a LIST answer counts that, not pending writes.
     const withConfirmed = store as typeof store & {
       getConfirmed?: (id: string) => { item: Item | undefined; deleted: boolean } | undefined
