@@ -51,12 +51,6 @@ export class LiveList<T extends Item = Item> {
    * store up to the answer (the LIST, read from the database, often overtakes events it includes).
    */
   private mirrored = new Set<Id>()
-  /**
-   * Mirrored ids that the answer lacked, reconciled from the store's confirmed value: a change with
-   * seq ≤ installedSeq for one of them shows the store was behind the answer, so what the answer
-   * counted (and the total) is unknown until the next LIST.
-   */
-  private readonly guessed = new Set<Id>()
   /** The installed answer is ahead of the events the store has applied (it overtook them). */
   private catchingUp = false
   private view: ListView<T> = EMPTY_VIEW
@@ -135,7 +129,6 @@ export class LiveList<T extends Item = Item> {
       if (serverSeq !== undefined && serverSeq <= this.installedSeq) {
         // It brings the store up to the answer, unless the window holds the id as the store has it.
         if (!mirrored) continue
-        if (this.guessed.has(c.id)) unsure = true
       } else if (c.cause === 'server' && c.seq === undefined && c.before === undefined) {
         // A read (a LIST, a GET) taught the store an item it did not hold. The LIST in flight answers
         // for it. Otherwise, where a member would be in the run, the installed answer did not have it:
@@ -265,9 +258,10 @@ export class LiveList<T extends Item = Item> {
     this.mirrored = new Set(byId.keys())
     for (const id of netBefore.keys()) this.mirrored.add(id)
     // Outside a whole-set answer, what the answer counted for an id it lacks is the store's confirmed
-    // value: a guess when the store is behind the answer (the LIST overtook the id's events).
-    this.guessed.clear()
-    if (!covers) for (const id of netBefore.keys()) if (!past.has(id)) this.guessed.add(id)
+    // value: only a guess while the store is behind the answer (the LIST overtook events).
+    if (this.catchingUp && !covers) {
+      for (const id of netBefore.keys()) if (!past.has(id)) this.unsure = true
+    }
     // Members first: the answer gives their exact value at result.seq.
     for (const [id, answer] of byId) {
       const now = this.store.peek(id)

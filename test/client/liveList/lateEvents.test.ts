@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { LivecrudError } from '../../../src/protocol/errors.js'
 import type { LiveQuery } from '../../../src/client/types.js'
 import { flushMicrotasks, Harness } from './harness.js'
 
@@ -104,5 +105,85 @@ describe('live lists: a LIST answer that overtakes events it includes', () => {
     await h.settle()
     shows(h, live)
     expect(live.getSnapshot().ids).toEqual(['a', 'b'])
+  })
+})
+
+describe('live lists: confirms and reads', () => {
+  it('a PATCH the server answers as a no-op (same version, the seq the list has) moves the item back', async () => {
+    h = new Harness()
+    h.serverWrite('POST', 'a', { s: 1 })
+    h.serverWrite('POST', 'b', { s: 2 })
+    const live = h.query({ sort: 's', pageSize: 10 })
+    off = live.subscribe(() => {})
+    await h.settle()
+    expect(live.getSnapshot().ids).toEqual(['a', 'b'])
+    h.localWrite('PATCH', 'a', { s: 3 })
+    expect(live.getSnapshot().ids).toEqual(['b', 'a'])
+    // The server changes nothing (e.g. a field the user cannot see): the item as it is, at its
+    // version, with the collection's current seq — which the installed answer already includes.
+    const w = h.requests.splice(0)[0]!
+    expect(w.type).toBe('WRITE')
+    h.store.dispatch({
+      type: 'local/ack',
+      mutationId: (w as { mutationId: string }).mutationId,
+      result: h.server.get('a')!,
+      meta: { seq: h.seq, version: h.server.get('a')!._version },
+    })
+    await h.settle()
+    expect(h.store.getItemState('a')).toMatchObject({ hasPendingWrites: false, data: { s: 1 } })
+    expect(live.getSnapshot().ids).toEqual(['a', 'b'])
+    expect(live.getSnapshot().items.map((i) => i.s)).toEqual([1, 2])
+  })
+
+  it('an item another list taught the store before its event reached it is shown', async () => {
+    h = new Harness()
+    h.serverWrite('POST', 'b', { s: 2 })
+    const all = h.query({ sort: 's', pageSize: 10 })
+    const firstTwo = h.query({ sort: 's', pageSize: 2 })
+    off = all.subscribe(() => {})
+    const offTwo = firstTwo.subscribe(() => {})
+    try {
+      await h.settle()
+      h.serverWrite('POST', 'a', { s: 1 })
+      h.serverWrite('POST', 'c', { s: 3 })
+      // `all` refetches; its answer teaches the store `a` and `c` before their ADDED events, which
+      // then change nothing in the store.
+      await answerAhead(h, all)
+      await h.settle()
+      expect(all.getSnapshot().ids).toEqual(['a', 'b', 'c'])
+      expect(firstTwo.getSnapshot()).toMatchObject({ ids: ['a', 'b'], total: 3 })
+    } finally {
+      offTwo()
+    }
+  })
+
+  it('a refetch asked while a LIST was in flight is still made when that LIST fails for good', async () => {
+    h = new Harness({ retry: 0 })
+    for (let n = 0; n < 6; n++) h.serverWrite('POST', `i${n}`, { s: n })
+    const live = h.query({ sort: 's', pageSize: 2, page: 2 })
+    off = live.subscribe(() => {})
+    await h.settle()
+    expect(live.getSnapshot().ids).toEqual(['i2', 'i3'])
+    void live.refetch()
+    await flushMicrotasks()
+    const list = h.requests.findIndex((r) => r.type === 'LIST')
+    const inFlight = h.requests.splice(list, 1)[0] as { reject: (e: unknown) => void }
+    // Heard while it is in flight: an event about an item the store never held (the page may shift).
+    h.store.dispatch({
+      type: 'server/removed',
+      id: 'unknown',
+      meta: { seq: ++h.seq, prevSeq: h.seq - 1, version: 3 },
+    })
+    await flushMicrotasks()
+    expect(live.getSnapshot().isFetching).toBe(true)
+    const before = h.lists
+    inFlight.reject(new LivecrudError('FORBIDDEN', 'no'))
+    await h.settle()
+    expect(h.lists).toBe(before + 1)
+    expect(live.getSnapshot()).toMatchObject({
+      ids: ['i2', 'i3'],
+      status: 'success',
+      isFetching: false,
+    })
   })
 })
