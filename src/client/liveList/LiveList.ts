@@ -2,6 +2,7 @@ import { compileFilter } from '../../protocol/query.js'
 import type { Id, Item, ListResult, NormalizedQuery } from '../../protocol/types.js'
 import type { StoreChange, UnseenChange } from '../types.js'
 import { compileViewComparator } from './compileViewComparator.js'
+import { netChanges, type Heard } from './netChanges.js'
 import { PageWindow } from './PageWindow.js'
 
 /** What a list reads from the collection's store. */
@@ -31,7 +32,7 @@ export class LiveList<T extends Item = Item> {
   private readonly cmp: (a: Item, b: Item) => number
   private readonly listeners = new Set<() => void>()
   /** Changes heard while a LIST is in flight (null when none is). */
-  private buffer: { c: StoreChange<T>; conf: Item | undefined }[] | null = null
+  private buffer: Heard<T>[] | null = null
   /** Seqs of unseen changes heard while a LIST is in flight (kept with `buffer`). */
   private unseenBuffer: (number | undefined)[] = []
   /**
@@ -215,45 +216,19 @@ export class LiveList<T extends Item = Item> {
     // Local writes still pending (the echo may have settled others without a confirm).
     this.pruneLocalIds()
     // For every other id touched meanwhile or carrying local writes whose store value may be past the
-    // answer, the net change goes from the value the answer counted (the confirmed server value at
-    // result.seq) to the visible value now.
-    const netBefore = new Map<Id, Item | undefined>()
-    const past = new Map<Id, Item | undefined>()
-    const seen = new Map<Id, Item | undefined>()
-    /** Touched by a read of unknown seq (GET, another LIST, a resync): the store may be past the answer. */
-    const unsequenced = new Set<Id>()
-    /** Taught to the store by such a read (it held no value): the answer's page does not have them. */
-    const learned = new Set<Id>()
-    for (const { c, conf } of buffer) {
-      if (byId.has(c.id) || past.has(c.id)) continue
-      const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
-      if (fromServer && c.seq !== undefined && c.seq > this.installedSeq) {
-        // A change past the answer was applied before it: the confirmed value heard just before it is
-        // what the answer counted (or, for a first change, the value the list saw).
-        past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
-        continue
-      }
-      if (c.seq === undefined && (c.cause === 'server' || c.cause === 'reset')) {
-        unsequenced.add(c.id)
-        if (c.before === undefined) learned.add(c.id)
-      }
-      // Without a confirmed layer to ask, the first value heard is the best guess.
-      if (this.getConfirmed) seen.set(c.id, conf)
-      else if (!seen.has(c.id)) seen.set(c.id, c.before)
-    }
-    for (const id of seen.keys()) {
-      // Only changes the answer includes (seq ≤ result.seq) and settled local writes: the store is not
-      // past the answer for this id, which shows it as the answer has it (the store catches up by
-      // changes with seq ≤ result.seq, which the list then skips).
-      if (past.has(id) || (!unsequenced.has(id) && !this.localIds.has(id))) continue
-      netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
-    }
-    for (const [id, v] of past) netBefore.set(id, v)
-    if (covers) for (const id of netBefore.keys()) netBefore.set(id, undefined)
-    for (const id of this.localIds) {
-      if (netBefore.has(id) || byId.has(id)) continue
-      netBefore.set(id, covers ? undefined : this.confirmed(id))
-    }
+    // answer, the net change goes from the value the answer counted to the visible value now.
+    const {
+      before: netBefore,
+      past,
+      learned,
+    } = netChanges({
+      buffer,
+      members: byId,
+      seq: this.installedSeq,
+      covers,
+      localIds: this.localIds,
+      confirmed: this.getConfirmed,
+    })
     // The window now holds these ids as the store shows them.
     this.mirrored = new Set(byId.keys())
     for (const id of netBefore.keys()) this.mirrored.add(id)
