@@ -33,6 +33,8 @@ export class LiveList<T extends Item = Item> {
   private readonly listeners = new Set<() => void>()
   /** Changes heard while a LIST is in flight (null when none is). */
   private buffer: Heard<T>[] | null = null
+  /** Confirmed values, when the LIST started, of the ids with local writes then (kept with `buffer`). */
+  private readonly pendingAtStart = new Map<Id, Item | undefined>()
   /** Seqs of unseen changes heard while a LIST is in flight (kept with `buffer`). */
   private unseenBuffer: (number | undefined)[] = []
   /**
@@ -164,7 +166,12 @@ export class LiveList<T extends Item = Item> {
 
   /** Marks the start of a LIST; returns the token `install` needs. */
   beginFetch(): number {
-    this.buffer ??= []
+    if (!this.buffer) {
+      this.buffer = []
+      // What the answer counts for an id with pending writes: its confirmed value (not the visible one).
+      this.pendingAtStart.clear()
+      for (const id of this.localIds) this.pendingAtStart.set(id, this.confirmed(id))
+    }
     return ++this.generation
   }
 
@@ -227,6 +234,7 @@ export class LiveList<T extends Item = Item> {
       seq: this.installedSeq,
       covers,
       localIds: this.localIds,
+      pendingAtStart: this.pendingAtStart,
       confirmed: this.getConfirmed,
     })
     // The window now holds these ids as the store shows them.

@@ -29,6 +29,8 @@ export interface NetChangeInput<T extends Item> {
   covers: boolean
   /** Ids with local writes still pending. */
   localIds: ReadonlySet<Id>
+  /** The confirmed value, when the LIST started, of each id that had local writes then. */
+  pendingAtStart: ReadonlyMap<Id, Item | undefined>
   /** The store's confirmed value now, when the store can tell. */
   confirmed: ((id: Id) => Item | undefined) | undefined
 }
@@ -40,7 +42,7 @@ export interface NetChangeInput<T extends Item> {
  * for it, even when the store has not caught up with it yet.
  */
 export function netChanges<T extends Item>(input: NetChangeInput<T>): NetChanges {
-  const { buffer, members, seq, covers, localIds, confirmed } = input
+  const { buffer, members, seq, covers, localIds, pendingAtStart, confirmed } = input
   const before = new Map<Id, Item | undefined>()
   const past = new Map<Id, Item | undefined>()
   const seen = new Map<Id, Item | undefined>()
@@ -52,8 +54,16 @@ export function netChanges<T extends Item>(input: NetChangeInput<T>): NetChanges
     const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
     if (fromServer && c.seq !== undefined && c.seq > seq) {
       // A change past the answer was applied before it: the confirmed value heard just before it is
-      // what the answer counted (or, for a first change, the value the list saw).
-      past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
+      // what the answer counted (for a first change, the confirmed value when the LIST started, which
+      // is the value the list saw unless local writes were pending).
+      past.set(
+        c.id,
+        seen.has(c.id)
+          ? seen.get(c.id)
+          : confirmed && pendingAtStart.has(c.id)
+            ? pendingAtStart.get(c.id)
+            : c.before,
+      )
       continue
     }
     if (c.seq === undefined && (c.cause === 'server' || c.cause === 'reset')) {

@@ -135,6 +135,42 @@ describe('live lists: confirms and reads', () => {
     expect(live.getSnapshot().items.map((i) => i.s)).toEqual([1, 2])
   })
 
+  it('a confirm past the answer of a page starts from the confirmed value, not the optimistic one', async () => {
+    h = new Harness()
+    for (const [id, n] of [
+      ['a', 1],
+      ['c', 3],
+      ['d', 4],
+    ] as const)
+      h.serverWrite('POST', id, { s: n })
+    const live = h.query({ sort: 's', pageSize: 2 })
+    off = live.subscribe(() => {})
+    await h.settle()
+    expect(live.getSnapshot()).toMatchObject({ ids: ['a', 'c'], total: 3 })
+    h.localWrite('POST', 'b', { s: 2 })
+    expect(live.getSnapshot()).toMatchObject({ ids: ['a', 'b'], total: 4 })
+    void live.refetch()
+    await flushMicrotasks()
+    const lists = h.lists
+    // The LIST reads before the POST commits; the POST's ack reaches the client before the answer.
+    h.requests.unshift(
+      ...h.requests.splice(
+        h.requests.findIndex((r) => r.type === 'LIST'),
+        1,
+      ),
+    )
+    h.processRequest() // the answer: a, c of 3
+    h.processRequest() // the POST, committed past the answer: its ADDED and its ack
+    const answer = h.outbox.findIndex((m) => m.type === 'list')
+    const ack = h.outbox.findIndex((m) => m.type === 'ack')
+    h.outbox.unshift(...h.outbox.splice(ack, 1))
+    expect(answer).toBeGreaterThanOrEqual(0)
+    await h.settle()
+    expect(live.getSnapshot()).toMatchObject({ ids: ['a', 'b'], total: 4, isFetching: false })
+    // Right at once: no second LIST.
+    expect(h.lists).toBe(lists)
+  })
+
   it('an item another list taught the store before its event reached it is shown', async () => {
     h = new Harness()
     h.serverWrite('POST', 'b', { s: 2 })
