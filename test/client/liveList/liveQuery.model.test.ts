@@ -22,6 +22,8 @@ type Action =
   | { t: 'process' }
   | { t: 'deliver' }
   | { t: 'overtake' }
+  /** The client could not replay missed changes: every list refetches. */
+  | { t: 'reset' }
   | { t: 'burst'; n: number }
   | { t: 'refetch'; which: number }
   /**
@@ -52,6 +54,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.constant({ t: 'process' as const }),
   fc.constant({ t: 'deliver' as const }),
   fc.constant({ t: 'overtake' as const }),
+  fc.constant({ t: 'reset' as const }),
   fc.record({ t: fc.constant('burst' as const), n: fc.integer({ min: 2, max: 4 }) }),
   fc.record({ t: fc.constant('refetch' as const), which: fc.nat(20) }),
   fc.record({
@@ -115,6 +118,7 @@ async function runScenario(steps: Action[][]): Promise<void> {
         else if (a.t === 'deliver') h.deliver()
         // A LIST answer or an ack overtakes events it includes (answered by another process).
         else if (a.t === 'overtake') h.deliverAhead()
+        else if (a.t === 'reset') h.reset()
         // Several messages in one task (one transport read): a LIST answer is installed after them.
         else if (a.t === 'burst') for (let k = 0; k < a.n; k++) h.deliver()
         else if (a.t === 'refetch') void lives[a.which % lives.length]!.refetch()
