@@ -2,6 +2,7 @@ import { compileFilter } from '../../protocol/query.js'
 import type { Id, Item, ListResult, NormalizedQuery } from '../../protocol/types.js'
 import type { StoreChange, UnseenChange } from '../types.js'
 import { compileViewComparator } from './compileViewComparator.js'
+import { netChanges, type Heard } from './netChanges.js'
 import { PageWindow } from './PageWindow.js'
 
 /** What a list reads from the collection's store. */
@@ -31,7 +32,9 @@ export class LiveList<T extends Item = Item> {
   private readonly cmp: (a: Item, b: Item) => number
   private readonly listeners = new Set<() => void>()
   /** Changes heard while a LIST is in flight (null when none is). */
-  private buffer: { c: StoreChange<T>; conf: Item | undefined }[] | null = null
+  private buffer: Heard<T>[] | null = null
+  /** Confirmed values, when the LIST started, of the ids with local writes then (kept with `buffer`). */
+  private readonly pendingAtStart = new Map<Id, Item | undefined>()
   /** Seqs of unseen changes heard while a LIST is in flight (kept with `buffer`). */
   private unseenBuffer: (number | undefined)[] = []
   /**
@@ -44,6 +47,15 @@ export class LiveList<T extends Item = Item> {
   private installedSeq = -1
   /** Ids with local writes not yet settled: a LIST answer does not include them. */
   private readonly localIds = new Set<Id>()
+  /**
+   * Ids the installed window holds as the store shows them (the answer's members, the ids reconciled
+   * at install, local writes since): every later change of theirs applies, whatever its seq. Any other
+   * id is held as the answer gave it, and a server change with seq ≤ installedSeq only brings the
+   * store up to the answer (the LIST, read from the database, often overtakes events it includes).
+   */
+  private mirrored = new Set<Id>()
+  /** The installed answer is ahead of the events the store has applied (it overtook them). */
+  private catchingUp = false
   private view: ListView<T> = EMPTY_VIEW
   private viewDirty = true
   hasData = false
@@ -97,18 +109,53 @@ export class LiveList<T extends Item = Item> {
     this.notify()
   }
 
+  private concerns(c: StoreChange<T>): boolean {
+    const f = this.window.filter
+    return (c.before !== undefined && f(c.before)) || (c.after !== undefined && f(c.after))
+  }
+
   private onChanges(changes: StoreChange<T>[]): void {
     let touched = false
+    let unsure = false
+    if (this.catchingUp) {
+      const at = this.storeSeq()
+      if (at !== undefined && at >= this.installedSeq) this.catchingUp = false
+    }
     for (const c of changes) {
       if (c.cause === 'optimistic') this.localIds.add(c.id)
       else if (c.cause !== 'server' && !this.hasPendingWrites(c.id)) this.localIds.delete(c.id)
       // The confirmed value as of each change tells, at install, what the LIST answer counted.
       if (this.buffer) this.buffer.push({ c, conf: this.confirmed(c.id) })
-      if (c.seq !== undefined && c.seq <= this.installedSeq) continue
       if (!this.hasData) continue
-      // A LIST answer that taught the store an item it did not know is not a write: totals stay.
-      if (c.cause === 'server' && c.seq === undefined && c.before === undefined) continue
+      const mirrored = this.mirrored.has(c.id)
+      const serverSeq = c.cause === 'server' ? c.seq : undefined
+      if (serverSeq !== undefined && serverSeq <= this.installedSeq) {
+        // It brings the store up to the answer, unless the window holds the id as the store has it.
+        if (!mirrored) continue
+      } else if (c.cause === 'server' && c.seq === undefined && c.before === undefined) {
+        // A read (a LIST, a GET) taught the store an item it did not hold. The LIST in flight answers
+        // for it. Otherwise, where a member would be in the run, the installed answer did not have it:
+        // it is new since (its event will change nothing in the store), so it enters. Elsewhere it may
+        // be counted in the total already: unknown until the next LIST.
+        if (this.buffer || c.after === undefined || !this.window.filter(c.after)) continue
+        if (!this.window.knowsPlace(c.after)) {
+          unsure = true
+          continue
+        }
+        this.mirrored.add(c.id)
+      } else if (!mirrored && this.catchingUp && this.concerns(c)) {
+        // The answer overtook events the store has not applied yet: the store's value of an id held as
+        // the answer gave it may be behind the answer, and this change starts from that value.
+        unsure = true
+      }
+      if (serverSeq !== undefined && serverSeq >= this.installedSeq) this.catchingUp = false
+      if (c.cause === 'optimistic' || c.cause === 'confirm' || c.cause === 'rollback')
+        this.mirrored.add(c.id)
       if (this.window.apply(c.id, c.before, c.after)) touched = true
+    }
+    if (unsure) {
+      this.unsure = true
+      touched = true
     }
     if (touched) {
       // Ask first, so listeners already read isFetching = true.
@@ -119,7 +166,12 @@ export class LiveList<T extends Item = Item> {
 
   /** Marks the start of a LIST; returns the token `install` needs. */
   beginFetch(): number {
-    this.buffer ??= []
+    if (!this.buffer) {
+      this.buffer = []
+      // What the answer counts for an id with pending writes: its confirmed value (not the visible one).
+      this.pendingAtStart.clear()
+      for (const id of this.localIds) this.pendingAtStart.set(id, this.confirmed(id))
+    }
     return ++this.generation
   }
 
@@ -161,37 +213,37 @@ export class LiveList<T extends Item = Item> {
         : offset + items.length
     w.reset(items, offset, total)
     this.installedSeq = Number.isFinite(result.seq) ? result.seq : this.installedSeq
+    const at = this.storeSeq()
+    this.catchingUp = at !== undefined && at < this.installedSeq
     this.hasData = true
     // Unseen changes up to result.seq are in the answer; a later one needs another LIST.
     this.unsure = unseen.some((seq) => seq === undefined || seq > this.installedSeq)
     // The answer covers the whole result set: an id it lacks was not in the set at result.seq.
     const covers = offset === 0 && items.length >= total
-    // For every other id touched meanwhile or carrying local writes, the net change goes from the value
-    // the answer counted (the confirmed server value at result.seq) to the visible value now.
-    const netBefore = new Map<Id, Item | undefined>()
-    const past = new Map<Id, Item | undefined>()
-    const seen = new Map<Id, Item | undefined>()
-    for (const { c, conf } of buffer) {
-      if (byId.has(c.id) || past.has(c.id)) continue
-      const fromServer = c.cause === 'server' || c.cause === 'confirm' || c.cause === 'reset'
-      if (fromServer && c.seq !== undefined && c.seq > this.installedSeq) {
-        // A change past the answer was applied before it: the confirmed value heard just before it is
-        // what the answer counted (or, for a first change, the value the list saw).
-        past.set(c.id, seen.has(c.id) ? seen.get(c.id) : c.before)
-        continue
-      }
-      // Without a confirmed layer to ask, the first value heard is the best guess.
-      if (this.getConfirmed) seen.set(c.id, conf)
-      else if (!seen.has(c.id)) seen.set(c.id, c.before)
-    }
-    for (const id of seen.keys()) {
-      if (!past.has(id)) netBefore.set(id, this.getConfirmed ? this.confirmed(id) : seen.get(id))
-    }
-    for (const [id, v] of past) netBefore.set(id, v)
-    if (covers) for (const id of netBefore.keys()) netBefore.set(id, undefined)
-    for (const id of this.localIds) {
-      if (netBefore.has(id) || byId.has(id)) continue
-      netBefore.set(id, covers ? undefined : this.confirmed(id))
+    // Local writes still pending (the echo may have settled others without a confirm).
+    this.pruneLocalIds()
+    // For every other id touched meanwhile or carrying local writes whose store value may be past the
+    // answer, the net change goes from the value the answer counted to the visible value now.
+    const {
+      before: netBefore,
+      past,
+      learned,
+    } = netChanges({
+      buffer,
+      members: byId,
+      seq: this.installedSeq,
+      covers,
+      localIds: this.localIds,
+      pendingAtStart: this.pendingAtStart,
+      confirmed: this.getConfirmed,
+    })
+    // The window now holds these ids as the store shows them.
+    this.mirrored = new Set(byId.keys())
+    for (const id of netBefore.keys()) this.mirrored.add(id)
+    // Outside a whole-set answer, what the answer counted for an id it lacks is the store's confirmed
+    // value: only a guess while the store is behind the answer (the LIST overtook events).
+    if (this.catchingUp && !covers) {
+      for (const id of netBefore.keys()) if (!past.has(id)) this.unsure = true
     }
     // Members first: the answer gives their exact value at result.seq.
     for (const [id, answer] of byId) {
@@ -205,9 +257,14 @@ export class LiveList<T extends Item = Item> {
     }
     for (const [id, before] of netBefore) {
       const now = this.store.peek(id)
+      if (learned.has(id) && now !== undefined && w.filter(now)) {
+        // As when heard after an answer (see onChanges): it enters where a member would be in the run.
+        if (w.knowsPlace(now)) w.apply(id, undefined, now)
+        else this.unsure = true
+        continue
+      }
       if (now !== before) w.apply(id, before, now)
     }
-    this.pruneLocalIds()
     this.notify()
     return this.isExact()
   }
@@ -228,6 +285,9 @@ export class LiveList<T extends Item = Item> {
   private confirmed(id: Id): Item | undefined {
     return this.getConfirmed ? this.getConfirmed(id) : undefined
   }
+
+  /** The last seq of this collection's events the store applied (set by the owner when known). */
+  storeSeq: () => number | undefined = () => undefined
 
   /** Whether an id still has local writes awaiting the server. */
   hasPendingWrites: (id: Id) => boolean = () => false

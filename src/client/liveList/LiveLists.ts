@@ -44,6 +44,11 @@ export interface ListEntry<T extends Item = Item> {
   readonly options: QueryObserverOptions<FetchMeta, LivecrudError>
   /** True while a refetch is scheduled (throttled) but not started. */
   refetchScheduled: boolean
+  /**
+   * A refetch was asked while a LIST was in flight (its install reconciles and asks again): should that
+   * LIST fail for good, the refetch is still owed.
+   */
+  owed: boolean
   disposed: boolean
   /** Subscribed LiveQuery objects of this list. */
   observers: number
@@ -92,9 +97,20 @@ export class LiveLists<T extends Item = Item> {
     if (this.ownsClient) this.queryClient.mount()
     this.stops.push(
       this.queryClient.getQueryCache().subscribe((event) => {
-        if (event.type !== 'removed') return
-        const entry = this.entries.get(event.query.queryHash)
-        if (entry && entry.query === event.query) this.drop(event.query.queryHash, entry)
+        if (
+          event.type !== 'removed' &&
+          !(event.type === 'updated' && event.action.type === 'error')
+        )
+          return
+        const hash = event.query.queryHash
+        const entry = this.entries.get(hash)
+        if (!entry || entry.query !== event.query) return
+        if (event.type === 'removed') this.drop(hash, entry)
+        else if (entry.owed) {
+          // The LIST failed after its retries: ask once more for what was heard while it ran.
+          entry.owed = false
+          this.requestRefetch(hash)
+        }
       }),
       context.onReset(() => void this.refetchAll()),
     )
@@ -138,6 +154,7 @@ export class LiveLists<T extends Item = Item> {
     const store = this.context.store
     const list = new LiveList<T>(query, store, () => this.requestRefetch(hash))
     list.hasPendingWrites = (id) => store.getItemState(id).hasPendingWrites
+    list.storeSeq = () => this.context.getSeq()
     // CollectionStore exposes its confirmed layer: a LIST answer counts that, not pending writes.
     const withConfirmed = store as typeof store & {
       getConfirmed?: (id: string) => { item: Item | undefined; deleted: boolean } | undefined
@@ -154,6 +171,7 @@ export class LiveLists<T extends Item = Item> {
       query: cached,
       options,
       refetchScheduled: false,
+      owed: false,
       disposed: false,
       observers: 0,
       release: undefined,
@@ -207,6 +225,7 @@ export class LiveLists<T extends Item = Item> {
     }
     if (entry.disposed) return { seq: result.seq, total: result.total }
     const installed = entry.list.install(token, result)
+    if (installed) entry.owed = false
     if (entry.release !== undefined) entry.lapsed = false
     if (!installed) this.requestRefetch(hash, true)
     return { seq: result.seq, total: result.total }
@@ -217,7 +236,10 @@ export class LiveLists<T extends Item = Item> {
     const entry = this.entries.get(hash)
     if (!entry || entry.disposed || this.timers.has(hash)) return
     // A LIST in flight is reconciled with everything heard meanwhile; its install asks again if needed.
-    if (!afterInstall && entry.query.state.fetchStatus === 'fetching') return
+    if (!afterInstall && entry.query.state.fetchStatus === 'fetching') {
+      entry.owed = true
+      return
+    }
     if (entry.query.getObserversCount() === 0) {
       entry.query.invalidate() // refetched when observed again
       return

@@ -17,6 +17,11 @@ export class PageWindow {
   total = 0
   /** Absolute index of the page's first item. */
   readonly start: number
+  /**
+   * A change contradicted what the window holds (it missed one): the run's position and the total are
+   * unknown, and the page is not exact even when it seems past the end, until the next LIST.
+   */
+  private broken = false
 
   constructor(
     readonly page: number,
@@ -30,11 +35,17 @@ export class PageWindow {
 
   /** Installs a LIST answer: `items` sit at absolute index `offset` of a set of `total` items. */
   reset(items: Item[], offset: number, total: number): void {
+    this.broken = false
     this.run.vals = items.slice()
     this.total = total
     // An empty run can only be placed at the end of the set (a page past the end).
     this.runStart = items.length > 0 ? offset : offset >= total ? total : -1
     this.clip()
+  }
+
+  private inconsistent(): void {
+    this.runStart = -1
+    this.broken = true
   }
 
   get anchored(): boolean {
@@ -57,9 +68,29 @@ export class PageWindow {
     // A move is a removal then an insertion: an item leaving the run's span for an unknown place beyond
     // it is dropped from the run instead of being shown at a guessed position.
     if (inB) this.remove(id, before!)
-    if (inA) this.insert(after!)
+    if (inA) {
+      // An item that enters while the run already holds its id: the window and its source disagree
+      // (a change it never heard). The position is then unknown, never shown twice.
+      if (!inB && this.anchored && this.run.indexOf(id, after) >= 0) this.inconsistent()
+      this.insert(after!)
+    }
     this.clip()
     return true
+  }
+
+  /**
+   * Whether the window knows where `item` would sit: inside the run's span (past its first item or
+   * at the start of the set, before its last or at the end of the set), where any member of the set is
+   * in the run. Elsewhere an item may already be counted in `total` without being held.
+   */
+  knowsPlace(item: Item): boolean {
+    if (!this.anchored) return false
+    const run = this.run
+    const j = run.lowerBound(item)
+    return (
+      (j > 0 || this.runStart === 0) &&
+      (j < run.length || this.runStart + run.length === this.total)
+    )
   }
 
   private remove(id: Id, before: Item): void {
@@ -70,7 +101,7 @@ export class PageWindow {
     if (run.length === 0) {
       // An empty run is only ever anchored at the end (or at 0 of an empty set).
       if (this.runStart === totalBefore && this.runStart > 0) this.runStart--
-      else this.runStart = -1
+      else this.inconsistent()
       return
     }
     const i = run.indexOf(id, before)
@@ -81,9 +112,13 @@ export class PageWindow {
     }
     if (run.cmp(before, run.vals[0]!) < 0) {
       if (this.runStart > 0) this.runStart--
-      else this.runStart = -1 // it was said to be before the first item: inconsistent
-    } else if (this.runStart + run.length === totalBefore) {
-      this.runStart = -1 // after the last item of the whole set: inconsistent
+      else this.inconsistent() // it was said to be before the first item: inconsistent
+    } else if (
+      this.runStart + run.length === totalBefore ||
+      run.cmp(before, run.vals[run.length - 1]!) < 0
+    ) {
+      // Inside the run's span (or after the last item of the whole set), yet not in it: inconsistent.
+      this.inconsistent()
     }
   }
 
@@ -95,7 +130,7 @@ export class PageWindow {
     if (run.length === 0) {
       if (totalBefore === 0) run.insertAt(0, after)
       else if (this.runStart === totalBefore) this.runStart++
-      else this.runStart = -1
+      else this.inconsistent()
       return
     }
     const j = run.lowerBound(after)
@@ -129,6 +164,7 @@ export class PageWindow {
 
   /** True when every item of the page and its order are known. */
   isExact(): boolean {
+    if (this.broken || this.total < 0) return false
     const len = this.pageLength
     if (len === 0) return true
     return (

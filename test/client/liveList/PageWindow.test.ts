@@ -139,6 +139,34 @@ describe('PageWindow', () => {
     expect(w.isExact()).toBe(true)
   })
 
+  it('a change that contradicts the run makes the window inexact, never shows an id twice', () => {
+    const items = new Map([1, 2, 3].map((n) => [`i${n}`, item(`i${n}`, n)]))
+    // An id entering (no `before`) while the run holds it: a removal was missed.
+    const w = windowFor(query(1, 10), items)
+    w.apply('i2', undefined, item('i2', 2))
+    expect(w.isExact()).toBe(false)
+    expect(ids(w.pageValues())).toEqual([])
+    w.reset([...items.values()], 0, 3)
+    expect(w.isExact()).toBe(true)
+    expect(ids(w.pageValues())).toEqual(['i1', 'i2', 'i3'])
+    // Same with another sort value: not found at its place, found by its id.
+    w.apply('i1', undefined, item('i1', 2.5))
+    expect(w.isExact()).toBe(false)
+    expect(ids(w.pageValues())).toEqual([])
+    // A member removed from inside the run's span that the run does not hold.
+    const v = windowFor(
+      query(2, 2),
+      new Map([1, 2, 3, 4, 5, 6].map((n) => [`i${n}`, item(`i${n}`, n)])),
+    )
+    expect(ids(v.pageValues())).toEqual(['i3', 'i4'])
+    v.apply('x', item('x', 3.5), undefined)
+    expect(v.isExact()).toBe(false)
+    // Even a page past the end is not exact once the window is inconsistent.
+    const e = windowFor(query(1, 5), new Map())
+    e.apply('x', item('x', 1), undefined)
+    expect(e.isExact()).toBe(false)
+  })
+
   it('a query with no results stays exact and picks up the first match', () => {
     const w = windowFor(query(1, 5), new Map())
     expect(w.isExact()).toBe(true)

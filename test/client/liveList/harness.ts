@@ -49,6 +49,8 @@ export class Harness {
   private readonly versions = new Map<string, number>()
   seq = 0
   private lastSent = 0
+  /** The seq of the last event the client received. */
+  private lastDelivered = 0
   readonly store = new CollectionStore({
     name: 'things',
     onError: (e) => this.errors.push(e),
@@ -86,7 +88,7 @@ export class Harness {
       this.resetListeners.add(l)
       return () => this.resetListeners.delete(l)
     },
-    getSeq: () => this.lastSent,
+    getSeq: () => this.lastDelivered,
     liveListOptions: { refetchThrottle: 0, retryDelay: () => 1 },
   }
 
@@ -209,8 +211,22 @@ export class Harness {
       msg.resolve(msg.result)
     } else {
       this.store.dispatch(msg.action)
+      if (msg.type === 'event' && 'meta' in msg.action && typeof msg.action.meta?.seq === 'number')
+        this.lastDelivered = Math.max(this.lastDelivered, msg.action.meta.seq)
     }
     return true
+  }
+
+  /**
+   * The client receives the oldest LIST answer or ack ahead of the events queued before it: with
+   * several server processes a LIST (read from the database) or an ack overtakes the fan-out of events
+   * it already includes. Events keep their order among themselves.
+   */
+  deliverAhead(): boolean {
+    const i = this.outbox.findIndex((m) => m.type !== 'event')
+    if (i < 0) return false
+    this.outbox.unshift(...this.outbox.splice(i, 1))
+    return this.deliver()
   }
 
   reset(): void {
