@@ -19,6 +19,8 @@ import {
 } from './PgConnector.js'
 import { channelName, checkSchemaName, schemaSql } from './postgresSchema.js'
 import { listSql } from './sqlQuery.js'
+import type { TablesOptions } from './tables/config.js'
+import { MappedTables } from './tables/MappedTables.js'
 
 export interface PostgresStoreOptions {
   /** Schema holding livecrud's tables (default `livecrud`); created when missing. */
@@ -31,6 +33,10 @@ export interface PostgresStoreOptions {
   pollMs?: number
   /** PostgreSQL pool size for `connect` (default 10). */
   max?: number
+  /** Collections backed by existing tables, e.g. `{ tasks: { table: 'public.tasks' } }` (README). */
+  tables?: TablesOptions
+  /** Install the tables' change-capture triggers at start-up (default true; false: only check them). */
+  installTriggers?: boolean
 }
 
 // `seq::text` keeps the output name `seq`: ORDER BY must name `changes.seq`, or it sorts the text.
@@ -75,6 +81,8 @@ export class PostgresStore implements Store {
   private readonly pruneEvery: number
   private readonly known = new Set<string>()
   private readonly feed: LogFeed
+  /** Table-backed collections: their reads and writes go to `tables/` (TableCollection). */
+  readonly tables: MappedTables
   private unlisten: (() => Promise<void>) | null = null
   private closed = false
 
@@ -97,6 +105,9 @@ export class PostgresStore implements Store {
       },
     }
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
+    this.tables = new MappedTables(schema, this.channel, options.tables, {
+      installTriggers: options.installTriggers,
+    })
   }
 
   /** Opens a store on a connector: creates the schema, starts the feed, LISTENs. */
@@ -108,6 +119,7 @@ export class PostgresStore implements Store {
         // Concurrent CREATE … IF NOT EXISTS from two processes can still collide in the catalog.
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${schema}`])
         await tx.query(schemaSql(schema))
+        await store.tables.setUp(tx)
       })
       // LISTEN before reading the heads: a change committed in between is then both noticed and read.
       store.unlisten = await db.listen(store.channel, {
@@ -206,6 +218,8 @@ export class PostgresStore implements Store {
 
   async get(collection: string, id: Id): Promise<Item | null> {
     this.check()
+    const table = this.tables.get(collection)
+    if (table) return table.read(this.db, id)
     const rows = await this.db.query(
       `SELECT data FROM ${this.s}.items WHERE collection = $1 AND id = $2 AND NOT deleted`,
       [collection, id],
@@ -219,7 +233,10 @@ export class PostgresStore implements Store {
     scope?: Filters,
   ): Promise<{ items: Item[]; total: number; seq: number }> {
     this.check()
-    const { text, values } = listSql(this.schema, collection, query, scope)
+    const table = this.tables.get(collection)
+    const { text, values } = table
+      ? table.listSql(query, scope)
+      : listSql(this.schema, collection, query, scope)
     const row = (await this.db.query(text, values))[0]!
     return { items: row.items as Item[], total: Number(row.total), seq: Number(row.seq) }
   }
@@ -265,7 +282,10 @@ export class PostgresStore implements Store {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.db.transaction((tx) => this.writeTx(tx, request))
+        const table = this.tables.get(collection)
+        const out = await this.db.transaction((tx) =>
+          table ? table.write(tx, request) : this.writeTx(tx, request),
+        )
         if (out.change) this.feed.offer(out.change)
         return out
       } catch (err) {

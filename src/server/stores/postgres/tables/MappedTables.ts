@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto'
+import type { PgConnector, Queryable } from '../PgConnector.js'
+import { checkTablesOptions, quoteIdent, quoteLiteral, type TablesOptions } from './config.js'
+import { TableCollection } from './TableCollection.js'
+import { objectNames, versionsSql, type ChangeTable } from './triggerSql.js'
+
+export interface MappedTablesOptions {
+  /**
+   * Install (or update) the triggers at start-up (default true). False: only check that they are
+   * installed and current (for teams whose migrations own the DDL: `livecrud-server
+   * --install-triggers-only`), and fail start-up naming the table otherwise.
+   */
+  installTriggers?: boolean
+  /** Where the start-up lines go (default `console.log`). */
+  log?: (line: string) => void
+}
+
+/** Reads how the schema's `changes` table sequences rows (write path v1 or v2). */
+export async function changeTableOf(db: Queryable, schema: string): Promise<ChangeTable> {
+  const rows = await db.query(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'changes'`,
+    [schema],
+  )
+  const cols = new Set(rows.map((r) => r.column_name as string))
+  return { sequencing: cols.has('pos') ? 'deferred' : 'counter', origin: cols.has('origin') }
+}
+
+/**
+ * The table-backed collections of one store: introspected at start-up (an unsupported column type
+ * fails it, by name), triggers installed idempotently (a log line per table), and re-read when the
+ * table changes under a running server (`refresh`).
+ */
+export class MappedTables {
+  private readonly byCollection = new Map<string, TableCollection>()
+  private readonly log: (line: string) => void
+
+  constructor(
+    private readonly schema: string,
+    channel: string,
+    tables: TablesOptions | undefined,
+    private readonly options: MappedTablesOptions = {},
+  ) {
+    this.log = options.log ?? ((line) => console.log(line))
+    for (const [collection, table] of Object.entries(checkTablesOptions(tables)))
+      this.byCollection.set(collection, new TableCollection(schema, collection, table, channel))
+  }
+
+  get size(): number {
+    return this.byCollection.size
+  }
+
+  get(collection: string): TableCollection | undefined {
+    return this.byCollection.get(collection)
+  }
+
+  all(): TableCollection[] {
+    return [...this.byCollection.values()]
+  }
+
+  /**
+   * In the store's schema transaction (advisory-locked): creates `versions`, reads every table and
+   * installs or checks its triggers.
+   */
+  async setUp(tx: Queryable): Promise<void> {
+    if (this.size === 0) return
+    await tx.query(versionsSql(this.schema))
+    const changes = await changeTableOf(tx, this.schema)
+    for (const table of this.all()) {
+      await table.introspect(tx)
+      await this.installOne(tx, table, changes, this.options.installTriggers ?? true)
+    }
+  }
+
+  private async installOne(
+    tx: Queryable,
+    table: TableCollection,
+    changes: ChangeTable,
+    install: boolean,
+  ): Promise<void> {
+    const sql = table.installSql(changes)
+    const hash = createHash('sha1').update(sql).digest('hex')
+    const names = objectNames(this.schema, table.collection)
+    const shape = table.shape
+    const where = `${shape.name.schema}.${shape.name.table} (collection ${table.collection}, schema ${this.schema})`
+    const state = await tx.query(
+      `SELECT obj_description(to_regprocedure($1)::oid, 'pg_proc') AS tag,
+         (SELECT count(*)::int FROM pg_trigger WHERE tgrelid = $2::regclass AND tgname = $3) AS row_trigger`,
+      [`${names.capture}()`, shape.name.sql, names.rowTrigger.slice(1, -1)],
+    )
+    const tag = `livecrud ${hash}`
+    if (state[0]?.tag === tag && state[0]?.row_trigger === 1) {
+      this.log(`livecrud: change-capture triggers on ${where} are up to date`)
+      return
+    }
+    if (!install)
+      throw new Error(
+        `livecrud: change-capture triggers on ${where} are ${state[0]?.row_trigger === 1 ? 'out of date' : 'missing'}; run livecrud-server --install-triggers-only (or start with installTriggers)`,
+      )
+    const fresh = state[0]?.row_trigger !== 1
+    await tx.query(sql)
+    await tx.query(`COMMENT ON FUNCTION ${names.capture}() IS ${quoteLiteral(tag)}`)
+    if (fresh) {
+      // Rows already there get a versions entry, so a TRUNCATE and re-insert still moves their
+      // version forward.
+      await tx.query(
+        `INSERT INTO ${quoteIdent(this.schema)}.versions (collection, id, version)
+         SELECT ${quoteLiteral(table.collection)}, ${table.idSql()}, 1 FROM ${shape.name.sql} t ON CONFLICT DO NOTHING`,
+      )
+    }
+    this.log(`livecrud: ${fresh ? 'installed' : 'updated'} change-capture triggers on ${where}`)
+  }
+
+  /**
+   * Re-reads every table's shape; a table whose mapped columns changed gets its item function and
+   * triggers updated (when this store installs them) — never a throw: a table that can no longer
+   * be mapped (its key dropped, a column retyped to something unsupported) is reported.
+   */
+  async refresh(db: PgConnector): Promise<void> {
+    for (const table of this.all()) {
+      try {
+        const before = table.shape.signature
+        const changed = await db.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${this.schema}`])
+          if (!(await table.introspect(tx))) return false
+          if (this.options.installTriggers ?? true)
+            await this.installOne(tx, table, await changeTableOf(tx, this.schema), true)
+          return true
+        })
+        if (changed && table.shape.signature !== before)
+          this.log(
+            `livecrud: table of collection ${table.collection} changed; now mapping ${table.shape.columns.map((c) => c.field).join(', ')}`,
+          )
+      } catch (err) {
+        console.warn(`livecrud: collection ${table.collection}: ${(err as Error).message}`)
+      }
+    }
+  }
+
+  /** DROP statements removing every mapped table's triggers and functions. */
+  uninstallSql(): string {
+    return this.all()
+      .map((t) => t.uninstallSql())
+      .join('\n')
+  }
+}
