@@ -128,6 +128,7 @@ export class PostgresStore implements Store {
         onReady: () => store.feed.catchUpAll(),
       })
       await store.feed.start()
+      store.tables.watch(db, options.pollMs ?? 5_000)
     } catch (err) {
       await store.close()
       throw err
@@ -219,7 +220,7 @@ export class PostgresStore implements Store {
   async get(collection: string, id: Id): Promise<Item | null> {
     this.check()
     const table = this.tables.get(collection)
-    if (table) return table.read(this.db, id)
+    if (table) return this.tables.guard(this.db, () => table.read(this.db, id))
     const rows = await this.db.query(
       `SELECT data FROM ${this.s}.items WHERE collection = $1 AND id = $2 AND NOT deleted`,
       [collection, id],
@@ -234,10 +235,13 @@ export class PostgresStore implements Store {
   ): Promise<{ items: Item[]; total: number; seq: number }> {
     this.check()
     const table = this.tables.get(collection)
-    const { text, values } = table
-      ? table.listSql(query, scope)
-      : listSql(this.schema, collection, query, scope)
-    const row = (await this.db.query(text, values))[0]!
+    const run = () => {
+      const { text, values } = table
+        ? table.listSql(query, scope)
+        : listSql(this.schema, collection, query, scope)
+      return this.db.query(text, values)
+    }
+    const row = (table ? await this.tables.guard(this.db, run) : await run())[0]!
     return { items: row.items as Item[], total: Number(row.total), seq: Number(row.seq) }
   }
 
@@ -283,9 +287,11 @@ export class PostgresStore implements Store {
     for (let attempt = 1; ; attempt++) {
       try {
         const table = this.tables.get(collection)
-        const out = await this.db.transaction((tx) =>
-          table ? table.write(tx, request) : this.writeTx(tx, request),
-        )
+        const out = table
+          ? await this.tables.guard(this.db, () =>
+              this.db.transaction((tx) => table.write(tx, request)),
+            )
+          : await this.db.transaction((tx) => this.writeTx(tx, request))
         if (out.change) this.feed.offer(out.change)
         return out
       } catch (err) {
@@ -418,6 +424,14 @@ export class PostgresStore implements Store {
     )
   }
 
+  /** Drops the change-capture triggers and functions of these mappings; returns the SQL it ran. */
+  async uninstallTriggers(tables: TablesOptions): Promise<string> {
+    this.check()
+    const sql = new MappedTables(this.schema, this.channel, tables).uninstallSql()
+    await this.db.query(sql)
+    return sql
+  }
+
   onChange(listener: (change: ChangeRecord) => void): () => void {
     return this.feed.onChange(listener)
   }
@@ -426,6 +440,7 @@ export class PostgresStore implements Store {
     if (this.closed) return
     this.closed = true
     this.feed.close()
+    this.tables.stop()
     if (this.unlisten) await this.unlisten().catch(() => {})
     await this.db.close()
   }

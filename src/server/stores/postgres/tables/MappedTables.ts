@@ -4,6 +4,9 @@ import { checkTablesOptions, quoteIdent, quoteLiteral, type TablesOptions } from
 import { TableCollection } from './TableCollection.js'
 import { objectNames, versionsSql, type ChangeTable } from './triggerSql.js'
 
+/** undefined column, undefined table, undefined function: the catalog moved under a running server. */
+const SCHEMA_CHANGED = new Set(['42703', '42P01', '42883'])
+
 export interface MappedTablesOptions {
   /**
    * Install (or update) the triggers at start-up (default true). False: only check that they are
@@ -33,6 +36,7 @@ export async function changeTableOf(db: Queryable, schema: string): Promise<Chan
 export class MappedTables {
   private readonly byCollection = new Map<string, TableCollection>()
   private readonly log: (line: string) => void
+  private timer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly schema: string,
@@ -118,22 +122,53 @@ export class MappedTables {
   async refresh(db: PgConnector): Promise<void> {
     for (const table of this.all()) {
       try {
-        const before = table.shape.signature
-        const changed = await db.transaction(async (tx) => {
-          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${this.schema}`])
-          if (!(await table.introspect(tx))) return false
-          if (this.options.installTriggers ?? true)
+        if (!(await table.introspect(db))) continue
+        if (this.options.installTriggers ?? true)
+          await db.transaction(async (tx) => {
+            await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+              `livecrud:${this.schema}`,
+            ])
             await this.installOne(tx, table, await changeTableOf(tx, this.schema), true)
-          return true
-        })
-        if (changed && table.shape.signature !== before)
-          this.log(
-            `livecrud: table of collection ${table.collection} changed; now mapping ${table.shape.columns.map((c) => c.field).join(', ')}`,
-          )
+          })
+        this.log(
+          `livecrud: the table of collection ${table.collection} changed; now mapping ${table.shape.columns.map((c) => c.field).join(', ')}`,
+        )
       } catch (err) {
         console.warn(`livecrud: collection ${table.collection}: ${(err as Error).message}`)
       }
     }
+  }
+
+  /**
+   * Runs `fn`; when it fails because the table changed under us (a column or the item function
+   * no longer exists), re-reads the tables and runs it once more.
+   */
+  async guard<T>(db: PgConnector, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (typeof code !== 'string' || !SCHEMA_CHANGED.has(code)) throw err
+      await this.refresh(db)
+      return fn()
+    }
+  }
+
+  /** Re-reads the tables every `ms` (0: never) until `stop()`. */
+  watch(db: PgConnector, ms: number): void {
+    if (this.size === 0 || ms <= 0) return
+    let running = false
+    this.timer = setInterval(() => {
+      if (running) return
+      running = true
+      void this.refresh(db).finally(() => (running = false))
+    }, ms)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
   }
 
   /** DROP statements removing every mapped table's triggers and functions. */
