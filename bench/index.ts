@@ -21,6 +21,7 @@ const SUITES = [
   { key: 'react', file: 'reactBench.ts' },
   { key: 'crud', file: 'crudBench.ts' },
   { key: 'listByIds', file: 'listByIdsBench.ts' },
+  { key: 'writeLoad', file: 'writeLoadBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
 ] as const
 
@@ -57,7 +58,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,fanout]',
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,fanout]',
       )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)

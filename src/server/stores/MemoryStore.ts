@@ -6,7 +6,10 @@ import {
   type Id,
   type Item,
   type NormalizedQuery,
+  type WireError,
 } from '../../protocol/index.js'
+import { requestOrigin } from '../origin.js'
+import { judge, refusalError } from './decisions.js'
 import { deepFreeze } from './deepFreeze.js'
 import { idCandidates } from './idCandidates.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'
@@ -23,6 +26,8 @@ interface Remembered {
   result: Item | boolean | null
   seq: number
   version: number
+  /** A remembered refusal: every attempt of this mutation is answered with it. */
+  refusal?: WireError
 }
 
 interface CollectionState {
@@ -96,15 +101,23 @@ export class MemoryStore implements Store {
     this.check()
     const { collection, id, mutationId, clientId } = request
     const s = this.state(collection)
-    const key = `${clientId ?? ''}\u0000${mutationId}`
+    const origin = requestOrigin(request)
+    const key = `${origin}\u0000${mutationId}`
     const seen = s.mutations.get(key)
-    if (seen) return { ...seen, change: null, duplicate: true }
+    if (seen) {
+      if (seen.refusal) throw refusalError(seen.refusal)
+      return { ...seen, change: null, duplicate: true }
+    }
 
     const current = s.items.get(id) ?? null
-    const decision = request.decide(current)
+    const judged = judge(request, current)
     let remembered: Remembered
     let change: ChangeRecord | null = null
-    if (decision.action === 'none') {
+    const decision = judged.decision
+    if (!decision) {
+      const version = current?._version ?? s.tombstones.get(id) ?? 0
+      remembered = { item: current, result: null, seq: s.seq, version, refusal: judged.refusal }
+    } else if (decision.action === 'none') {
       const version = current?._version ?? s.tombstones.get(id) ?? 0
       remembered = { item: current, result: decision.result, seq: s.seq, version }
     } else {
@@ -127,6 +140,7 @@ export class MemoryStore implements Store {
       }
       if (mutationId) change.mutationId = mutationId
       if (clientId) change.clientId = clientId
+      change.origin = origin
       s.seq = seq
       s.log.push(deepFreeze(change))
       // Trim in batches so the ring costs O(1) amortised per write.
@@ -138,6 +152,7 @@ export class MemoryStore implements Store {
       const oldest = s.mutations.keys().next().value
       if (oldest !== undefined) s.mutations.delete(oldest)
     }
+    if (remembered.refusal) throw refusalError(remembered.refusal)
     if (change) this.emit(change)
     return { ...remembered, change, duplicate: false }
   }

@@ -82,6 +82,7 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         prev: null,
         mutationId: 'mA',
         clientId: 'client1',
+        origin: JSON.stringify(['', 'client1']),
       })
       expect(await store.get(c, 'a')).toEqual({ id: 'a', _version: 1, title: 'one' })
 

@@ -18,9 +18,11 @@ import {
   type Row,
 } from './PgConnector.js'
 import { channelName, checkSchemaName, schemaSql } from './postgresSchema.js'
+import { Sequencer } from './Sequencer.js'
 import { listSql } from './sqlQuery.js'
 import type { TablesOptions } from './tables/config.js'
 import { MappedTables } from './tables/MappedTables.js'
+import { writeItem } from './writeItem.js'
 
 export interface PostgresStoreOptions {
   /** Schema holding livecrud's tables (default `livecrud`); created when missing. */
@@ -41,7 +43,7 @@ export interface PostgresStoreOptions {
 
 // `seq::text` keeps the output name `seq`: ORDER BY must name `changes.seq`, or it sorts the text.
 const CHANGE_COLUMNS =
-  'collection, seq::text, type, id, version::text, item, prev, mutation_id, client_id'
+  'collection, seq::text, type, id, version::text, item, prev, mutation_id, client_id, origin'
 
 function toChange(r: Row): ChangeRecord {
   const change: ChangeRecord = {
@@ -55,22 +57,21 @@ function toChange(r: Row): ChangeRecord {
   }
   if (r.mutation_id) change.mutationId = r.mutation_id as string
   if (r.client_id) change.clientId = r.client_id as string
+  if (r.origin) change.origin = r.origin as string
   return change
 }
-
-/** Transient conflicts a write retries from the start: serialization, deadlock, concurrent duplicate mutationId. */
-const RETRYABLE = new Set(['40001', '40P01', '23505'])
-const MAX_ATTEMPTS = 5
 
 /**
  * The store on PostgreSQL or PGlite, through one `pg` code path (see `PgConnector`).
  *
- * A write is one READ COMMITTED transaction: look up the mutationId, lock the item (`FOR UPDATE`),
- * run `decide`, then one statement bumps the collection counter (`UPDATE … SET seq = seq + 1
- * RETURNING seq`, whose row lock makes seqs commit-ordered), upserts the item, appends the change,
- * remembers the mutation and queues `pg_notify(channel, 'seq:collection')` — a pointer, never the
- * item, so the 8 000-byte NOTIFY limit cannot fail a write. Every store listening on the schema's
- * channel reads the rows from the change log (`LogFeed`).
+ * A write (`writeItem`) reads the item and the remembered answer of its mutationId, runs `decide`,
+ * and commits through one `write_item` call that claims the mutation, compare-and-sets the item and
+ * appends an unnumbered change row. The `Sequencer` then numbers committed rows in batches, under a
+ * per-collection advisory lock, and each numbering transaction sends one
+ * `pg_notify(channel, 'head:collection')` — a pointer, never the item, so the 8 000-byte NOTIFY
+ * limit cannot fail a write. Every store listening on the schema's channel reads the rows from the
+ * change log (`LogFeed`); a `'p:collection'` notification (from a writer that does not number, such
+ * as a table trigger) asks the listeners to number.
  */
 export class PostgresStore implements Store {
   readonly kind: string
@@ -81,8 +82,11 @@ export class PostgresStore implements Store {
   private readonly pruneEvery: number
   private readonly known = new Set<string>()
   private readonly feed: LogFeed
+  private readonly sequencer: Sequencer
   /** Table-backed collections: their reads and writes go to `tables/` (TableCollection). */
   readonly tables: MappedTables
+  private pendingTimer: NodeJS.Timeout | null = null
+  private lastPruned = new Map<string, number>()
   private unlisten: (() => Promise<void>) | null = null
   private closed = false
 
@@ -105,9 +109,62 @@ export class PostgresStore implements Store {
       },
     }
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
+    this.sequencer = new Sequencer({
+      number: async (collections, limit) => {
+        const rows = await this.db.query(`SELECT * FROM ${this.s}.sequence($1::text[], $2)`, [
+          collections,
+          limit,
+        ])
+        return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
+      },
+      seqsOf: async (positions) => {
+        const rows = await this.db.query(
+          `SELECT pos::text, seq::text FROM ${this.s}.changes WHERE pos = ANY($1::bigint[]) AND seq IS NOT NULL`,
+          [positions],
+        )
+        return new Map(rows.map((r) => [Number(r.pos), Number(r.seq)]))
+      },
+      numbered: (changes) => {
+        const heads = new Map<string, number>()
+        for (const change of changes) {
+          this.feed.offer(change)
+          heads.set(change.collection, change.seq)
+        }
+        for (const [collection, seq] of heads) this.maybePrune(collection, seq)
+      },
+    })
     this.tables = new MappedTables(schema, this.channel, options.tables, {
       installTriggers: options.installTriggers,
     })
+    const pollMs = options.pollMs ?? 5_000
+    if (pollMs > 0) {
+      this.pendingTimer = setInterval(() => this.numberPending(), pollMs)
+      this.pendingTimer.unref()
+    }
+  }
+
+  /**
+   * Numbers what was committed but not numbered: a writer killed between its commit and its
+   * sequencing, or a trigger's notification lost with a LISTEN connection.
+   */
+  private numberPending(): void {
+    if (this.closed) return
+    this.db.query(`SELECT DISTINCT collection FROM ${this.s}.changes WHERE seq IS NULL`).then(
+      (rows) => {
+        for (const r of rows) this.sequencer.kick(r.collection as string)
+      },
+      (err: Error) => console.warn('livecrud: pending-change poll failed:', err.message),
+    )
+  }
+
+  /** Prunes the log and the remembered mutations outside the write path, every `pruneEvery` seqs. */
+  private maybePrune(collection: string, seq: number): void {
+    const last = this.lastPruned.get(collection) ?? 0
+    if (seq - last < this.pruneEvery || this.closed) return
+    this.lastPruned.set(collection, seq)
+    this.prune(collection, seq).catch((err: Error) =>
+      console.warn(`livecrud: pruning ${collection} failed:`, err.message),
+    )
   }
 
   /** Opens a store on a connector: creates the schema, starts the feed, LISTENs. */
@@ -125,9 +182,13 @@ export class PostgresStore implements Store {
       store.unlisten = await db.listen(store.channel, {
         onNotify: (payload) => store.onNotify(payload),
         onLost: () => {},
-        onReady: () => store.feed.catchUpAll(),
+        onReady: () => {
+          store.feed.catchUpAll()
+          store.numberPending()
+        },
       })
       await store.feed.start()
+      store.numberPending()
       store.tables.watch(db, options.pollMs ?? 5_000)
     } catch (err) {
       await store.close()
@@ -193,6 +254,10 @@ export class PostgresStore implements Store {
   }
 
   private onNotify(payload: string): void {
+    if (payload.startsWith('p:')) {
+      if (payload.length > 2) this.sequencer.kick(payload.slice(2))
+      return
+    }
     const colon = payload.indexOf(':')
     const seq = Number(payload.slice(0, colon))
     const collection = payload.slice(colon + 1)
@@ -259,7 +324,7 @@ export class PostgresStore implements Store {
     // One statement, one snapshot: the head and the rows agree.
     const rows = await this.db.query(
       `SELECT c.seq::text AS head, ch.collection, ch.seq::text AS seq, ch.type, ch.id, ch.version::text AS version,
-         ch.item, ch.prev, ch.mutation_id, ch.client_id
+         ch.item, ch.prev, ch.mutation_id, ch.client_id, ch.origin
        FROM ${this.s}.collections c LEFT JOIN LATERAL
          (SELECT * FROM ${this.s}.changes WHERE collection = c.collection AND seq > $2 ORDER BY seq LIMIT $3) ch ON true
        WHERE c.collection = $1 ORDER BY ch.seq`,
@@ -284,140 +349,18 @@ export class PostgresStore implements Store {
       )
       this.known.add(collection)
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const table = this.tables.get(collection)
-        const out = table
-          ? await this.tables.guard(this.db, () =>
-              this.db.transaction((tx) => table.write(tx, request)),
-            )
-          : await this.db.transaction((tx) => this.writeTx(tx, request))
-        if (out.change) this.feed.offer(out.change)
-        return out
-      } catch (err) {
-        const code = (err as { code?: unknown }).code
-        if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue
-        // Data exceptions: e.g. text PostgreSQL cannot hold (U+0000, lone surrogates).
-        if (typeof code === 'string' && code.startsWith('22'))
-          throw new LivecrudError('BAD_REQUEST', `item cannot be stored: ${(err as Error).message}`)
-        throw err
-      }
-    }
+    const seqOf = (c: string, pos: number) => this.sequencer.seqOf(c, pos)
+    const table = this.tables.get(collection)
+    if (table) return this.tables.guard(this.db, () => table.write({ db: this.db, seqOf }, request))
+    return writeItem({ db: this.db, s: this.s, seqOf }, request)
   }
 
-  private async writeTx(tx: Queryable, request: WriteRequest): Promise<WriteResult> {
-    const { collection, id, mutationId, clientId } = request
-    const s = this.s
-    const seen = await tx.query(
-      `SELECT result, item, seq::text, version::text FROM ${s}.mutations
-       WHERE collection = $1 AND client_id = $2 AND mutation_id = $3`,
-      [collection, clientId ?? '', mutationId],
-    )
-    if (seen[0]) {
-      const r = seen[0]
-      return {
-        item: (r.item as Item | null) ?? null,
-        result: r.result as Item | boolean | null,
-        change: null,
-        duplicate: true,
-        seq: Number(r.seq),
-        version: Number(r.version),
-      }
-    }
-    // Upsert-and-lock: FOR UPDATE cannot lock a row that does not exist yet, so a missing item gets a
-    // tombstone placeholder (version 0) and concurrent first writes of one id queue on it.
-    const rows = await tx.query(
-      `INSERT INTO ${s}.items AS it (collection, id, data, version, deleted) VALUES ($1, $2, NULL, 0, true)
-       ON CONFLICT (collection, id) DO UPDATE SET deleted = it.deleted
-       RETURNING data, version::text, deleted`,
-      [collection, id],
-    )
-    const row = rows[0]
-    const current = row && !row.deleted ? (row.data as Item) : null
-    const stored = row ? Number(row.version) : 0
-    const decision = request.decide(current)
-
-    if (decision.action === 'none') {
-      const head = await tx.query(`SELECT seq::text FROM ${s}.collections WHERE collection = $1`, [
-        collection,
-      ])
-      const seq = head[0] ? Number(head[0].seq) : 0
-      await tx.query(
-        `INSERT INTO ${s}.mutations (collection, client_id, mutation_id, result, item, seq, version)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)`,
-        [
-          collection,
-          clientId ?? '',
-          mutationId,
-          JSON.stringify(decision.result),
-          JSON.stringify(current),
-          seq,
-          stored,
-        ],
-      )
-      return {
-        item: current,
-        result: decision.result,
-        change: null,
-        duplicate: false,
-        seq,
-        version: stored,
-      }
-    }
-
-    const version = stored + 1
-    let item: Item | null = null
-    let type: ChangeRecord['type']
-    if (decision.action === 'put') {
-      item = { ...decision.item, id, _version: version } as Item
-      type = current ? 'CHANGED' : 'ADDED'
-    } else {
-      if (!current) throw new LivecrudError('NOT_FOUND', `no item ${id} in ${collection}`)
-      type = 'REMOVED'
-    }
-    const result: Item | boolean = item ?? true
-    const itemJson = JSON.stringify(item)
-    const done = await tx.query(
-      `WITH c AS (UPDATE ${s}.collections SET seq = seq + 1 WHERE collection = $1 RETURNING seq),
-       i AS (INSERT INTO ${s}.items (collection, id, data, version, deleted) VALUES ($1, $2, $3::jsonb, $4, $5)
-             ON CONFLICT (collection, id) DO UPDATE SET data = EXCLUDED.data, version = EXCLUDED.version, deleted = EXCLUDED.deleted
-             RETURNING 1),
-       ch AS (INSERT INTO ${s}.changes (collection, seq, type, id, version, item, prev, mutation_id, client_id)
-              SELECT $1, c.seq, $6, $2, $4, $3::jsonb, $7::jsonb, $8, $9 FROM c RETURNING seq),
-       m AS (INSERT INTO ${s}.mutations (collection, client_id, mutation_id, result, item, seq, version)
-             SELECT $1, $10, $8, $11::jsonb, $3::jsonb, c.seq, $4 FROM c RETURNING seq),
-       n AS (SELECT pg_notify($12, c.seq::text || ':' || $1) FROM c)
-       SELECT c.seq::text AS seq, (SELECT count(*) FROM i) + (SELECT count(*) FROM ch) + (SELECT count(*) FROM m) + (SELECT count(*) FROM n) AS written FROM c`,
-      [
-        collection,
-        id,
-        itemJson,
-        version,
-        type === 'REMOVED',
-        type,
-        JSON.stringify(current),
-        mutationId || null,
-        clientId || null,
-        clientId ?? '',
-        JSON.stringify(result),
-        this.channel,
-      ],
-    )
-    if (!done[0]) throw new LivecrudError('INTERNAL', `collection ${collection} has no counter row`)
-    const seq = Number(done[0].seq)
-    if (seq % this.pruneEvery === 0) await this.prune(tx, collection, seq)
-    const change: ChangeRecord = { collection, seq, type, id, version, item, prev: current }
-    if (mutationId) change.mutationId = mutationId
-    if (clientId) change.clientId = clientId
-    return { item, result, change, duplicate: false, seq, version }
-  }
-
-  private async prune(tx: Queryable, collection: string, seq: number): Promise<void> {
-    await tx.query(`DELETE FROM ${this.s}.changes WHERE collection = $1 AND seq <= $2`, [
+  private async prune(collection: string, seq: number): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.s}.changes WHERE collection = $1 AND seq <= $2`, [
       collection,
       seq - this.changeRetention,
     ])
-    await tx.query(
+    await this.db.query(
       `DELETE FROM ${this.s}.mutations WHERE collection = $1 AND n < (
          SELECT min(n) FROM (SELECT n FROM ${this.s}.mutations WHERE collection = $1 ORDER BY n DESC LIMIT $2) keep)`,
       [collection, this.mutationRetention],
@@ -440,7 +383,9 @@ export class PostgresStore implements Store {
     if (this.closed) return
     this.closed = true
     this.feed.close()
+    this.sequencer.close()
     this.tables.stop()
+    if (this.pendingTimer) clearInterval(this.pendingTimer)
     if (this.unlisten) await this.unlisten().catch(() => {})
     await this.db.close()
   }

@@ -14,20 +14,40 @@ export function channelName(schema: string): string {
   return `livecrud_${checkSchemaName(schema)}`
 }
 
+/** SQLSTATE `write_item` raises when the item moved since it was read: the write starts over. */
+export const ITEM_MOVED = 'LC001'
+
 /**
- * The tables of one livecrud schema.
- * - `collections.seq` is the commit-ordered counter: writers bump it with `UPDATE … RETURNING` inside
- *   their transaction, so the row lock serialises them and seq N+1 can only commit after seq N.
+ * The tables and functions of one livecrud schema.
+ *
  * - `items` keeps tombstones (`deleted`, `data` null) so a re-created id continues its version line.
  *   `data` holds the whole item, `id` and `_version` included, so filters and sort on them need no
  *   special case.
- * - `changes` is the change log (bounded: pruned by the write path), read by feeds and catch-up.
- * - `mutations` remembers results per (collection, client, mutationId) for idempotent retries.
+ * - `changes` is the change log. Writers append rows with `seq` NULL and no shared lock; the
+ *   sequencer (`sequence`) numbers committed rows afterwards, in `pos` order, under a per-collection
+ *   advisory lock. Two writes of one item are ordered by the item's row lock, so the later one takes
+ *   its `pos` after the earlier committed, and any snapshot that sees it sees the earlier one too:
+ *   seqs follow commit order per item and causal order overall, and a late committer is numbered
+ *   when it commits instead of being skipped. `collections.seq` is the numbered head.
+ * - `mutations` remembers the answer to every (collection, origin, mutationId): the result of a
+ *   write, a no-op, or a refusal (`error`). The row is claimed first in the writing transaction, so
+ *   a twin attempt of the same mutation waits for the first and then reads its answer.
+ * - `versions` holds the versions of rows of table-backed collections that have no version column.
  */
 export function schemaSql(schema: string): string {
   const s = `"${checkSchemaName(schema)}"`
   return `
 CREATE SCHEMA IF NOT EXISTS ${s};
+DO $$ BEGIN
+  -- The first format numbered changes inside the writing transaction: its log and remembered
+  -- mutations are dropped (clients with an older cursor get a reset, as after any retention overrun).
+  IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = 'changes')
+     AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_schema = '${schema}' AND table_name = 'changes' AND column_name = 'pos') THEN
+    DROP TABLE ${s}.changes;
+    DROP TABLE IF EXISTS ${s}.mutations;
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS ${s}.collections (
   collection text PRIMARY KEY,
   seq bigint NOT NULL DEFAULT 0
@@ -41,8 +61,9 @@ CREATE TABLE IF NOT EXISTS ${s}.items (
   PRIMARY KEY (collection, id)
 );
 CREATE TABLE IF NOT EXISTS ${s}.changes (
+  pos bigserial PRIMARY KEY,
   collection text NOT NULL,
-  seq bigint NOT NULL,
+  seq bigint,
   type text NOT NULL,
   id text NOT NULL,
   version bigint NOT NULL,
@@ -50,19 +71,128 @@ CREATE TABLE IF NOT EXISTS ${s}.changes (
   prev jsonb,
   mutation_id text,
   client_id text,
-  PRIMARY KEY (collection, seq)
+  origin text
 );
+CREATE UNIQUE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (collection, seq);
+CREATE INDEX IF NOT EXISTS changes_pending ON ${s}.changes (collection, pos) WHERE seq IS NULL;
 CREATE TABLE IF NOT EXISTS ${s}.mutations (
   n bigserial,
   collection text NOT NULL,
-  client_id text NOT NULL,
+  origin text NOT NULL,
   mutation_id text NOT NULL,
+  pos bigint,
   result jsonb,
   item jsonb,
-  seq bigint NOT NULL,
+  error jsonb,
+  seq bigint,
   version bigint NOT NULL,
-  PRIMARY KEY (collection, client_id, mutation_id)
+  PRIMARY KEY (collection, origin, mutation_id)
 );
 CREATE INDEX IF NOT EXISTS mutations_age ON ${s}.mutations (collection, n);
+CREATE TABLE IF NOT EXISTS ${s}.versions (
+  collection text NOT NULL,
+  id text NOT NULL,
+  version bigint NOT NULL,
+  PRIMARY KEY (collection, id)
+);
+
+-- One write of a JSONB collection, in one statement: claim the mutation, compare-and-set the item
+-- on the version the caller read (else ${ITEM_MOVED}: read again), write item and change (seq NULL),
+-- store the answer. p_mode: put | delete | none | refuse.
+CREATE OR REPLACE FUNCTION ${s}.write_item(
+  p_collection text, p_id text, p_origin text, p_mutation text, p_client text, p_read bigint,
+  p_mode text, p_item jsonb, p_prev jsonb, p_result jsonb, p_error jsonb)
+RETURNS TABLE (status text, pos bigint, result jsonb, item jsonb, error jsonb, seq bigint, version bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_version bigint;
+  v_pos bigint;
+BEGIN
+  INSERT INTO ${s}.mutations AS m (collection, origin, mutation_id, version)
+    VALUES (p_collection, p_origin, p_mutation, p_read) ON CONFLICT DO NOTHING;
+  IF NOT FOUND THEN
+    -- A twin attempt decided first (its claim made this insert wait for its commit).
+    RETURN QUERY SELECT 'dup'::text, m.pos, m.result, m.item, m.error, m.seq, m.version
+      FROM ${s}.mutations m
+      WHERE m.collection = p_collection AND m.origin = p_origin AND m.mutation_id = p_mutation;
+    RETURN;
+  END IF;
+  SELECT it.version INTO v_version FROM ${s}.items it
+    WHERE it.collection = p_collection AND it.id = p_id FOR UPDATE;
+  IF COALESCE(v_version, 0) <> p_read THEN
+    RAISE EXCEPTION 'item moved' USING ERRCODE = '${ITEM_MOVED}';
+  END IF;
+  IF p_mode IN ('none', 'refuse') THEN
+    UPDATE ${s}.mutations m SET result = p_result, item = p_prev, error = p_error,
+        seq = (SELECT c.seq FROM ${s}.collections c WHERE c.collection = p_collection)
+      WHERE m.collection = p_collection AND m.origin = p_origin AND m.mutation_id = p_mutation;
+    RETURN QUERY SELECT 'ok'::text, NULL::bigint, p_result, p_prev, p_error,
+      (SELECT c.seq FROM ${s}.collections c WHERE c.collection = p_collection), p_read;
+    RETURN;
+  END IF;
+  IF v_version IS NULL THEN
+    IF p_mode <> 'put' THEN RAISE EXCEPTION 'item moved' USING ERRCODE = '${ITEM_MOVED}'; END IF;
+    INSERT INTO ${s}.items (collection, id, data, version) VALUES (p_collection, p_id, p_item, 1)
+      ON CONFLICT DO NOTHING;
+    -- Another first write of this id committed meanwhile.
+    IF NOT FOUND THEN RAISE EXCEPTION 'item moved' USING ERRCODE = '${ITEM_MOVED}'; END IF;
+    v_version := 1;
+  ELSE
+    v_version := v_version + 1;
+    UPDATE ${s}.items SET data = p_item, version = v_version, deleted = (p_mode = 'delete')
+      WHERE collection = p_collection AND id = p_id;
+  END IF;
+  INSERT INTO ${s}.changes (collection, type, id, version, item, prev, mutation_id, client_id, origin)
+    VALUES (p_collection,
+            CASE WHEN p_mode = 'delete' THEN 'REMOVED' WHEN p_prev IS NULL THEN 'ADDED' ELSE 'CHANGED' END,
+            p_id, v_version, p_item, p_prev, p_mutation, p_client, p_origin)
+    RETURNING changes.pos INTO v_pos;
+  UPDATE ${s}.mutations m SET pos = v_pos, result = p_result, item = p_item, version = v_version
+    WHERE m.collection = p_collection AND m.origin = p_origin AND m.mutation_id = p_mutation;
+  RETURN QUERY SELECT 'ok'::text, v_pos, p_result, p_item, NULL::jsonb, NULL::bigint, v_version;
+END $fn$;
+
+DROP FUNCTION IF EXISTS ${s}.sequence(text, int);
+-- Numbers up to p_limit committed, unnumbered changes of each collection (see the comment on
+-- changes) and sends one NOTIFY per collection with its new head, in one transaction: one WAL
+-- flush for every write that committed meanwhile, whatever collections they wrote. Locks are taken
+-- in collection order, so sequencers of several processes cannot deadlock. Statements of a VOLATILE
+-- function each take a fresh snapshot: the rows read after a lock include all its previous holder numbered.
+CREATE OR REPLACE FUNCTION ${s}.sequence(p_collections text[], p_limit int)
+RETURNS TABLE (collection text, pos bigint, seq bigint, type text, id text, version bigint,
+               item jsonb, prev jsonb, mutation_id text, client_id text, origin text)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_collection text;
+  v_head bigint;
+  v_n bigint;
+BEGIN
+  FOR v_collection IN SELECT DISTINCT x FROM unnest(p_collections) x ORDER BY x LOOP
+    PERFORM pg_advisory_xact_lock(hashtext('livecrud:${schema}'), hashtext(v_collection));
+    SELECT c.seq INTO v_head FROM ${s}.collections c WHERE c.collection = v_collection;
+    CONTINUE WHEN v_head IS NULL;
+    RETURN QUERY
+    WITH pending AS (
+      SELECT ch.pos, row_number() OVER (ORDER BY ch.pos) AS rn FROM ${s}.changes ch
+      WHERE ch.collection = v_collection AND ch.seq IS NULL ORDER BY ch.pos LIMIT p_limit
+    ), numbered AS (
+      UPDATE ${s}.changes ch SET seq = v_head + p.rn FROM pending p WHERE ch.pos = p.pos
+      RETURNING ch.pos, ch.seq, ch.type, ch.id, ch.version, ch.item, ch.prev, ch.mutation_id,
+                ch.client_id, ch.origin
+    ), marked AS (
+      UPDATE ${s}.mutations m SET seq = n.seq FROM numbered n
+      WHERE n.mutation_id IS NOT NULL AND m.collection = v_collection AND m.origin = n.origin
+        AND m.mutation_id = n.mutation_id
+    )
+    SELECT v_collection, n.pos, n.seq, n.type, n.id, n.version, n.item, n.prev, n.mutation_id,
+           n.client_id, n.origin
+    FROM numbered n ORDER BY n.seq;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n > 0 THEN
+      UPDATE ${s}.collections c SET seq = v_head + v_n WHERE c.collection = v_collection;
+      PERFORM pg_notify('${channelName(schema)}', (v_head + v_n)::text || ':' || v_collection);
+    END IF;
+  END LOOP;
+END $fn$;
 `
 }

@@ -7,11 +7,14 @@ import {
   type Id,
   type Item,
   type NormalizedQuery,
+  type WireError,
 } from '../../../protocol/index.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from '../Store.js'
 import { idCandidates } from '../idCandidates.js'
 import { LogFeed } from '../postgres/LogFeed.js'
 import { WRITE_SCRIPT } from './redisScripts.js'
+import { requestOrigin } from '../../origin.js'
+import { judge, refusalError } from '../decisions.js'
 
 export interface RedisStoreOptions {
   /** Prefix of every key and of the pub/sub channel (default `livecrud:`). */
@@ -29,7 +32,7 @@ export interface RedisStoreOptions {
 }
 
 type StreamEntry = [id: string, fields: string[]]
-type WriteReply = ['dup', string, string, string, string] | ['retry'] | ['ok', string]
+type WriteReply = ['dup', string, string, string, string, string] | ['retry'] | ['ok', string]
 
 const MAX_ATTEMPTS = 20
 
@@ -166,12 +169,8 @@ export class RedisStore implements Store {
     return `${this.prefix}${kind}:${collection}`
   }
 
-  private mutationKey(
-    collection: string,
-    clientId: string | undefined,
-    mutationId: string,
-  ): string {
-    return `${this.prefix}mut:${collection}:${JSON.stringify([clientId ?? '', mutationId])}`
+  private mutationKey(collection: string, origin: string, mutationId: string): string {
+    return `${this.prefix}mut:${collection}:${JSON.stringify([origin, mutationId])}`
   }
 
   get feedGaps(): number {
@@ -235,7 +234,8 @@ export class RedisStore implements Store {
   async write(request: WriteRequest): Promise<WriteResult> {
     this.check()
     const { collection, id, mutationId, clientId } = request
-    const mutKey = this.mutationKey(collection, clientId, mutationId)
+    const origin = requestOrigin(request)
+    const mutKey = this.mutationKey(collection, origin, mutationId)
     const keys = [
       `${this.prefix}seqs`,
       this.key('items', collection),
@@ -247,7 +247,7 @@ export class RedisStore implements Store {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const res = await this.redis
         .multi()
-        .hmget(mutKey, 'r', 'i', 's', 'v')
+        .hmget(mutKey, 'r', 'i', 's', 'v', 'e')
         .hget(keys[2]!, id)
         .hget(keys[1]!, id)
         .exec()
@@ -256,7 +256,9 @@ export class RedisStore implements Store {
       const stored = (res?.[1]?.[1] as string | null) ?? '0'
       const currentJson = res?.[2]?.[1] as string | null
       const current = currentJson ? (JSON.parse(currentJson) as Item) : null
-      const decision = request.decide(current)
+      const judged = judge(request, current)
+      // A refusal is stored like a no-op that answers with the error.
+      const decision = judged.decision ?? { action: 'none' as const, result: null }
       let reply: WriteReply
       let change: ChangeRecord | null = null
       let item: Item | null = null
@@ -271,7 +273,7 @@ export class RedisStore implements Store {
           id,
           stored,
           stored,
-          'none',
+          judged.refusal ? 'refuse' : 'none',
           '',
           '',
           JSON.stringify(result),
@@ -280,6 +282,7 @@ export class RedisStore implements Store {
           this.ttl,
           this.channel,
           this.mutationRetention,
+          judged.refusal ? JSON.stringify(judged.refusal) : '',
         )
       } else {
         let type: ChangeRecord['type']
@@ -300,6 +303,7 @@ export class RedisStore implements Store {
         }
         if (mutationId) body.mutationId = mutationId
         if (clientId) body.clientId = clientId
+        body.origin = origin
         const itemJson = JSON.stringify(item)
         reply = await this.redis.livecrudWrite(
           ...keys,
@@ -316,11 +320,13 @@ export class RedisStore implements Store {
           this.ttl,
           this.channel,
           this.mutationRetention,
+          '',
         )
         if (reply[0] === 'ok') change = { ...body, collection, seq: Number(reply[1]) }
       }
       if (reply[0] === 'dup') return this.duplicate(reply.slice(1) as string[])
       if (reply[0] === 'retry') continue
+      if (judged.refusal) throw refusalError(judged.refusal)
       const seq = Number(reply[1])
       if (change) this.feed.offer(change)
       return { item, result, change, duplicate: false, seq, version }
@@ -331,7 +337,8 @@ export class RedisStore implements Store {
     )
   }
 
-  private duplicate([r, i, s, v]: string[]): WriteResult {
+  private duplicate([r, i, s, v, e]: string[]): WriteResult {
+    if (e) throw refusalError(JSON.parse(e) as WireError)
     return {
       result: JSON.parse(r ?? 'null') as Item | boolean | null,
       item: JSON.parse(i ?? 'null') as Item | null,

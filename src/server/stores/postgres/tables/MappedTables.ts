@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { PgConnector, Queryable } from '../PgConnector.js'
 import { checkTablesOptions, quoteIdent, quoteLiteral, type TablesOptions } from './config.js'
 import { TableCollection } from './TableCollection.js'
-import { objectNames, versionsSql, type ChangeTable } from './triggerSql.js'
+import { objectNames, type ChangeTable } from './triggerSql.js'
 
 /** undefined column, undefined table, undefined function: the catalog moved under a running server. */
 const SCHEMA_CHANGED = new Set(['42703', '42P01', '42883'])
@@ -67,7 +67,6 @@ export class MappedTables {
    */
   async setUp(tx: Queryable): Promise<void> {
     if (this.size === 0) return
-    await tx.query(versionsSql(this.schema))
     const changes = await changeTableOf(tx, this.schema)
     for (const table of this.all()) {
       await table.introspect(tx)

@@ -209,13 +209,3 @@ DROP FUNCTION IF EXISTS ${n.truncate}();
 DROP FUNCTION IF EXISTS ${n.item}(jsonb, bigint);
 `
 }
-
-/** `versions`: the version of every id of every mapped table (kept after a delete: a tombstone). */
-export function versionsSql(schema: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.versions (
-  collection text NOT NULL,
-  id text NOT NULL,
-  version bigint NOT NULL,
-  PRIMARY KEY (collection, id)
-);`
-}
