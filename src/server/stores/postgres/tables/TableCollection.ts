@@ -55,15 +55,30 @@ export class TableCollection {
     })
   }
 
-  /** GET: the row with this id as an item, or null (also for ids the key type cannot hold). */
-  readSql(id: Id, placeholder = '$1'): Statement | null {
+  /** `SELECT <what> FROM the row with this id`, or null for ids the key type cannot hold. */
+  private byId(what: string, id: Id, placeholder: string): Statement | null {
     const shape = this.shape
     if (!isKeyText(shape, id)) return null
     return {
-      text: `SELECT ${itemExpr(this.schema, shape)} AS item FROM ${fromSql(this.schema, shape)}
+      text: `SELECT ${what} FROM ${fromSql(this.schema, shape)}
         WHERE t.${quoteIdent(shape.key.column)} = ${placeholder}::${shape.key.codec.sqlType}`,
       values: [id],
     }
+  }
+
+  /** GET: the row with this id as an item (column `item`). */
+  readSql(id: Id, placeholder = '$1'): Statement | null {
+    return this.byId(`${itemExpr(this.schema, this.shape)} AS item`, id, placeholder)
+  }
+
+  /** Locks the row (the version is read afterwards, in a fresh statement: `versionSql`). */
+  lockSql(id: Id): Statement | null {
+    const sql = this.byId('1 AS locked', id, '$1')
+    return sql && { text: `${sql.text} FOR UPDATE OF t`, values: sql.values }
+  }
+
+  versionSql(id: Id): Statement | null {
+    return this.byId('COALESCE(v.version, 1)::text AS version', id, '$1')
   }
 
   async read(db: Queryable, id: Id): Promise<Item | null> {

@@ -39,7 +39,6 @@ export async function writeTableItem(
   const { collection, id, mutationId } = request
   const origin = requestOrigin(request)
   const s = quoteIdent(table.schema)
-  const row = table.readSql(id)
   const rowById = table.readSql(id, '$5')
   for (let attempt = 1; ; attempt++) {
     try {
@@ -62,7 +61,7 @@ export async function writeTableItem(
       const decision = judged.decision
       if (decision?.action === 'delete' && !current)
         throw new LivecrudError('NOT_FOUND', `no item ${id} in ${collection}`)
-      if (!refusal && decision && decision.action !== 'none' && !row)
+      if (!refusal && decision && decision.action !== 'none' && !rowById)
         refusal = new LivecrudError(
           'BAD_REQUEST',
           `id ${id} cannot be a key of ${table.shape.name.schema}.${table.shape.name.table} (column ${table.shape.key.column} is ${table.shape.key.codec.sqlType})`,
@@ -91,13 +90,16 @@ export async function writeTableItem(
           )
           return { dup: twin[0]! }
         }
-        if (row) {
-          const locked = await tx.query(
-            `${row.text.replace('SELECT ', 'SELECT COALESCE(v.version, 1)::text AS locked, ')} FOR UPDATE OF t`,
-            row.values,
-          )
-          const now = locked[0] ? Number(locked[0].locked) : null
-          if ((now ?? null) !== (current ? read : null)) throw new Moved('item moved')
+        const lock = table.lockSql(id)
+        if (lock) {
+          // Lock the row first, then read its version in a fresh statement: a joined read under
+          // FOR UPDATE re-checks the row after a concurrent writer but keeps the version it joined.
+          const locked = await tx.query(lock.text, lock.values)
+          const version = table.versionSql(id)!
+          const now = locked[0]
+            ? Number((await tx.query(version.text, version.values))[0]?.version)
+            : null
+          if (now !== (current ? read : null)) throw new Moved('item moved')
         }
         let failure = refusal
         let pos: number | null = null
