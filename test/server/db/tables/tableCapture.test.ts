@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LivecrudError, type Item } from '../../../../src/protocol/index.js'
 import type { PostgresStore } from '../../../../src/server/stores/postgres/PostgresStore.js'
-import type { ChangeRecord } from '../../../../src/server/stores/Store.js'
 import {
   after,
   BACKENDS,

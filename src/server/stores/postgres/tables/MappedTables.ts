@@ -107,7 +107,7 @@ export class MappedTables {
       // version forward.
       await tx.query(
         `INSERT INTO ${quoteIdent(this.schema)}.versions (collection, id, version)
-         SELECT ${quoteLiteral(table.collection)}, ${table.idSql()}, 1 FROM ${shape.name.sql} t ON CONFLICT DO NOTHING`,
+         SELECT ${quoteLiteral(table.collection)}, ${table.idSql()}, 1 FROM ${shape.name.sql} lc_t ON CONFLICT DO NOTHING`,
       )
     }
     this.log(`livecrud: ${fresh ? 'installed' : 'updated'} change-capture triggers on ${where}`)

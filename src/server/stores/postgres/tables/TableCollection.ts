@@ -61,7 +61,7 @@ export class TableCollection {
     if (!isKeyText(shape, id)) return null
     return {
       text: `SELECT ${what} FROM ${fromSql(this.schema, shape)}
-        WHERE t.${quoteIdent(shape.key.column)} = ${placeholder}::${shape.key.codec.sqlType}`,
+        WHERE lc_t.${quoteIdent(shape.key.column)} = ${placeholder}::${shape.key.codec.sqlType}`,
       values: [id],
     }
   }
@@ -74,11 +74,11 @@ export class TableCollection {
   /** Locks the row (the version is read afterwards, in a fresh statement: `versionSql`). */
   lockSql(id: Id): Statement | null {
     const sql = this.byId('1 AS locked', id, '$1')
-    return sql && { text: `${sql.text} FOR UPDATE OF t`, values: sql.values }
+    return sql && { text: `${sql.text} FOR UPDATE OF lc_t`, values: sql.values }
   }
 
   versionSql(id: Id): Statement | null {
-    return this.byId('COALESCE(v.version, 1)::text AS version', id, '$1')
+    return this.byId('COALESCE(lc_v.version, 1)::text AS version', id, '$1')
   }
 
   async read(db: Queryable, id: Id): Promise<Item | null> {

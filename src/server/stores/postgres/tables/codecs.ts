@@ -28,7 +28,10 @@ import { LivecrudError } from '../../../../protocol/index.js'
 export interface ColumnCodec {
   /** The catalog's name for the type family (error messages, docs). */
   readonly kind: string
-  /** The SQL type to cast parameters to (`format_type`, e.g. `character varying(20)`, `"public"."mood"`). */
+  /**
+   * The SQL type parameters are cast to, without its modifier (`character varying`, not
+   * `character varying(20)`: an explicit cast would truncate; assigning to the column checks).
+   */
   readonly sqlType: string
   fromRaw(r: string): string
   encode(value: unknown, field: string): string | null
@@ -46,7 +49,7 @@ export interface CatalogType {
   typname: string
   /** `pg_type.typtype` (`b` base, `e` enum, `d` domain…), of the element type for arrays. */
   typtype: string
-  /** `format_type(atttypid, atttypmod)`: the column's own type as SQL. */
+  /** `format_type(atttypid, NULL)`: the column's type as SQL, without its modifier. */
   sqlType: string
   /** `format_type` of the element type, for arrays. */
   elementSqlType?: string
@@ -188,7 +191,9 @@ function scalarFor(t: { typname: string; typtype: string }): Scalar | null {
 export function codecFor(t: CatalogType): ColumnCodec | null {
   const scalar = scalarFor(t)
   if (!scalar) return null
-  const sqlType = t.sqlType
+  // `character` without a length is char(1): a cast to it would truncate. Text assigns with checks.
+  const bpchar = t.typname === 'bpchar'
+  const sqlType = bpchar ? (t.isArray ? 'text[]' : 'text') : t.sqlType
   if (!t.isArray) {
     return {
       kind: scalar.kind,
@@ -199,7 +204,7 @@ export function codecFor(t: CatalogType): ColumnCodec | null {
       fromParam: (ph) => `${ph}::${sqlType}`,
     }
   }
-  const elementType = t.elementSqlType ?? 'text'
+  const elementType = bpchar ? 'text' : (t.elementSqlType ?? 'text')
   return {
     kind: `${scalar.kind}[]`,
     sqlType,

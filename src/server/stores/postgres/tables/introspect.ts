@@ -26,10 +26,10 @@ export interface TableShape {
 
 const COLUMNS_SQL = `
 SELECT a.attname::text AS name, a.attnum, a.attgenerated <> '' AS generated, a.attidentity = 'a' AS identity,
-  format_type(a.atttypid, a.atttypmod) AS sql_type,
+  format_type(a.atttypid, a.atttypmod) AS sql_type, format_type(a.atttypid, NULL) AS cast_type,
   b.typname, b.typtype, b.typcategory,
   e.typname AS elem_typname, e.typtype AS elem_typtype,
-  CASE WHEN e.oid IS NOT NULL THEN format_type(e.oid, a.atttypmod) END AS elem_sql_type
+  CASE WHEN e.oid IS NOT NULL THEN format_type(e.oid, NULL) END AS elem_sql_type
 FROM pg_attribute a
 JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -55,7 +55,7 @@ function codecOf(r: Row): ColumnCodec | null {
   return codecFor({
     typname: (isArray ? r.elem_typname : r.typname) as string,
     typtype: (isArray ? r.elem_typtype : r.typtype) as string,
-    sqlType: r.sql_type as string,
+    sqlType: r.cast_type as string,
     elementSqlType: (r.elem_sql_type as string | null) ?? undefined,
     isArray,
   })

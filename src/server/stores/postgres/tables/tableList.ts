@@ -100,14 +100,14 @@ function nativePredicates(p: Params, shape: TableShape, filters: Filters): strin
     const values = keyKind ? nativeOperands(keyKind, key.codec.sqlType, keyIds(keyKind, ids)) : ids
     if (values)
       out.push(
-        `t.${quoteIdent(key.column)} = ANY(${p.add(values)}::${keyKind ? sqlArrayType(keyKind) : 'text[]'})`,
+        `lc_t.${quoteIdent(key.column)} = ANY(${p.add(values)}::${keyKind ? sqlArrayType(keyKind) : 'text[]'})`,
       )
   }
   for (const [path, cond] of Object.entries(filters)) {
     const column = shape.columns.find((c) => c.field === path)
     const kind = column?.codec.native
     if (!column || !kind) continue
-    const col = `t.${quoteIdent(column.column)}`
+    const col = `lc_t.${quoteIdent(column.column)}`
     const operands = equalityOperands(cond)
     if (operands) {
       const values = nativeOperands(kind, column.codec.sqlType, operands)
@@ -131,19 +131,19 @@ function keyIds(kind: NativeKind, ids: string[]): Scalar[] {
   return ids
 }
 
-/** `(t.pk)::text`, the item id of a row of the table aliased `t`. */
+/** `(lc_t.pk)::text`, the item id of a row of the table aliased `lc_t` (an alias no column is likely to shadow). */
 export function idExpr(shape: TableShape): string {
-  return `(t.${quoteIdent(shape.key.column)})::text`
+  return `(lc_t.${quoteIdent(shape.key.column)})::text`
 }
 
-/** The item of row `t` (joined with its version `v`). */
+/** The item of row `lc_t` (joined with its version `lc_v`). */
 export function itemExpr(schema: string, shape: TableShape): string {
-  return `${objectNames(schema, shape.collection).item}(to_jsonb(t), COALESCE(v.version, 1))`
+  return `${objectNames(schema, shape.collection).item}(to_jsonb(lc_t), COALESCE(lc_v.version, 1))`
 }
 
-/** `FROM table t LEFT JOIN versions v`: rows with their versions. */
+/** `FROM table lc_t LEFT JOIN versions lc_v`: rows with their versions. */
 export function fromSql(schema: string, shape: TableShape): string {
-  return `${shape.name.sql} t LEFT JOIN ${quoteIdent(schema)}.versions v ON v.collection = ${quoteLiteral(shape.collection)} AND v.id = ${idExpr(shape)}`
+  return `${shape.name.sql} lc_t LEFT JOIN ${quoteIdent(schema)}.versions lc_v ON lc_v.collection = ${quoteLiteral(shape.collection)} AND lc_v.id = ${idExpr(shape)}`
 }
 
 /**

@@ -50,7 +50,7 @@ export async function writeTableItem(
            FROM (SELECT 1) one
            LEFT JOIN ${s}.versions vv ON vv.collection = $1 AND vv.id = $2
            LEFT JOIN ${s}.mutations m ON m.collection = $1 AND m.origin = $3 AND m.mutation_id = $4`,
-          [collection, id, origin, mutationId, id],
+          rowById ? [collection, id, origin, mutationId, id] : [collection, id, origin, mutationId],
         )
       )[0]!
       if (r.seen) return await answer(ctx, collection, r)
