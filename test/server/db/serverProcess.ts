@@ -2,9 +2,16 @@ import { spawnListening, type ListeningProcess } from '../../../scripts/spawnLis
 
 export type ServerProcess = ListeningProcess
 
-/** Spawns the real CLI (`livecrud-server --port 0 --db …`) and resolves with its URL once it listens. */
-export function startServerProcess(db: string, timeoutMs = 30_000): Promise<ServerProcess> {
-  return spawnListening(['bin/livecrud-server.js', '--port', '0', '--db', db], {
+/**
+ * Spawns the real CLI (`livecrud-server --port 0 --db … [args]`) and resolves with its URL once it
+ * listens.
+ */
+export function startServerProcess(
+  db: string,
+  timeoutMs = 30_000,
+  args: string[] = [],
+): Promise<ServerProcess> {
+  return spawnListening(['bin/livecrud-server.js', '--port', '0', '--db', db, ...args], {
     timeoutMs,
     env: { ...process.env, NODE_ENV: 'test' },
   })
