@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { PgConnector, Queryable } from '../PgConnector.js'
 import { checkTablesOptions, quoteIdent, quoteLiteral, type TablesOptions } from './config.js'
 import { TableCollection } from './TableCollection.js'
-import { objectNames, type ChangeTable } from './triggerSql.js'
+import { objectNames } from './triggerSql.js'
 
 /** undefined column, undefined table, undefined function: the catalog moved under a running server. */
 const SCHEMA_CHANGED = new Set(['42703', '42P01', '42883'])
@@ -16,16 +16,6 @@ export interface MappedTablesOptions {
   installTriggers?: boolean
   /** Where the start-up lines go (default `console.log`). */
   log?: (line: string) => void
-}
-
-/** Reads how the schema's `changes` table sequences rows (write path v1 or v2). */
-export async function changeTableOf(db: Queryable, schema: string): Promise<ChangeTable> {
-  const rows = await db.query(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'changes'`,
-    [schema],
-  )
-  const cols = new Set(rows.map((r) => r.column_name as string))
-  return { sequencing: cols.has('pos') ? 'deferred' : 'counter', origin: cols.has('origin') }
 }
 
 /**
@@ -67,20 +57,14 @@ export class MappedTables {
    */
   async setUp(tx: Queryable): Promise<void> {
     if (this.size === 0) return
-    const changes = await changeTableOf(tx, this.schema)
     for (const table of this.all()) {
       await table.introspect(tx)
-      await this.installOne(tx, table, changes, this.options.installTriggers ?? true)
+      await this.installOne(tx, table, this.options.installTriggers ?? true)
     }
   }
 
-  private async installOne(
-    tx: Queryable,
-    table: TableCollection,
-    changes: ChangeTable,
-    install: boolean,
-  ): Promise<void> {
-    const sql = table.installSql(changes)
+  private async installOne(tx: Queryable, table: TableCollection, install: boolean): Promise<void> {
+    const sql = table.installSql()
     const hash = createHash('sha1').update(sql).digest('hex')
     const names = objectNames(this.schema, table.collection)
     const shape = table.shape
@@ -127,7 +111,7 @@ export class MappedTables {
             await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
               `livecrud:${this.schema}`,
             ])
-            await this.installOne(tx, table, await changeTableOf(tx, this.schema), true)
+            await this.installOne(tx, table, true)
           })
         this.log(
           `livecrud: the table of collection ${table.collection} changed; now mapping ${table.shape.columns.map((c) => c.field).join(', ')}`,

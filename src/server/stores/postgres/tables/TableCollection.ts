@@ -12,7 +12,7 @@ import { introspectTable, type TableShape } from './introspect.js'
 import { fromSql, idExpr, itemExpr, tableListSql } from './tableList.js'
 import { isKeyText, type Statement } from './tableWrite.js'
 import { writeTableItem, type TableWriteContext } from './writeTableItem.js'
-import { installSql, uninstallSql, type ChangeTable } from './triggerSql.js'
+import { installSql, uninstallSql } from './triggerSql.js'
 
 /**
  * One collection backed by an existing table: its shape (from the catalog), the DDL capturing
@@ -43,8 +43,8 @@ export class TableCollection {
     return changed
   }
 
-  installSql(changes: ChangeTable): string {
-    return installSql(this.schema, this.channel, this.shape, changes)
+  installSql(): string {
+    return installSql(this.schema, this.channel, this.shape)
   }
 
   /** DROP statements for this collection's triggers and functions (no catalog read needed). */

@@ -20,6 +20,8 @@ export interface TableShape {
   key: { column: string; codec: ColumnCodec }
   /** Mapped columns other than the key, in table order. */
   columns: ColumnShape[]
+  /** Every column of the table is mapped (no allow-list left one out). */
+  complete: boolean
   /** Changes whenever a mapped column is added, dropped, renamed or retyped. */
   signature: string
 }
@@ -141,5 +143,13 @@ export async function introspectTable(
     keyRow.sql_type,
     columns.map((c) => [c.field, c.column, c.codec.sqlType, c.readOnly]),
   ])
-  return { collection, name, key: { column: keyColumn, codec: keyCodec }, columns, signature }
+  const complete = columns.length === rows.length - 1
+  return {
+    collection,
+    name,
+    key: { column: keyColumn, codec: keyCodec },
+    columns,
+    complete,
+    signature,
+  }
 }

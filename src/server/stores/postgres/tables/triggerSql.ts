@@ -2,21 +2,6 @@ import { createHash } from 'node:crypto'
 import { quoteIdent, quoteLiteral } from './config.js'
 import type { TableShape } from './introspect.js'
 
-/**
- * How change rows get their seq, read from livecrud's `changes` table:
- * - `counter` (write path v1): the trigger bumps `collections.seq` under its row lock, taken by a
- *   BEFORE statement trigger before any row lock so writers queue on it instead of deadlocking.
- * - `deferred` (write path v2): the trigger inserts `seq NULL`; the sequencer numbers committed rows.
- */
-export type Sequencing = 'counter' | 'deferred'
-
-/** What the livecrud schema's `changes` table offers the trigger. */
-export interface ChangeTable {
-  sequencing: Sequencing
-  /** `changes.origin` exists (write path v2). */
-  origin: boolean
-}
-
 /** The names of one collection's functions and triggers (≤ 63 bytes: long names are hashed). */
 export function objectNames(schema: string, collection: string) {
   const short = (prefix: string) => {
@@ -33,7 +18,6 @@ export function objectNames(schema: string, collection: string) {
     truncate: `${s}.${quoteIdent(short('lc_truncate'))}`,
     // Trigger names are per table; the schema in them lets two livecrud schemas map one table.
     rowTrigger: quoteIdent(`livecrud_${schema}_row`),
-    lockTrigger: quoteIdent(`livecrud_${schema}_lock`),
     notifyTrigger: quoteIdent(`livecrud_${schema}_notify`),
     truncateTrigger: quoteIdent(`livecrud_${schema}_truncate`),
   }
@@ -53,28 +37,36 @@ function buildObject(pairs: [string, string][]): string {
   return parts.join(' || ')
 }
 
+/** The item built from the raw row image `j` (an SQL jsonb expression) at version `v`. */
+function itemBuild(shape: TableShape, j: string, v: string): string {
+  const pairs: [string, string][] = [
+    ['id', `${j} ->> ${quoteLiteral(shape.key.column)}`],
+    ['_version', v],
+  ]
+  for (const c of shape.columns)
+    pairs.push([c.field, c.codec.fromRaw(`(${j} -> ${quoteLiteral(c.column)})`)])
+  return buildObject(pairs)
+}
+
 /**
  * The item of a row: `item(to_jsonb(row), version)`. Reads keys, never columns, so it keeps
  * working when a column is dropped (that field reads null until the server reinstalls).
  */
 export function itemFunctionSql(schema: string, shape: TableShape): string {
   const names = objectNames(schema, shape.collection)
-  const pairs: [string, string][] = [
-    ['id', `j ->> ${quoteLiteral(shape.key.column)}`],
-    ['_version', 'v'],
-  ]
-  for (const c of shape.columns)
-    pairs.push([c.field, c.codec.fromRaw(`(j -> ${quoteLiteral(c.column)})`)])
   return `CREATE OR REPLACE FUNCTION ${names.item}(j jsonb, v bigint) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $lc$
-  SELECT CASE WHEN j IS NULL THEN NULL ELSE ${buildObject(pairs)} END
+  SELECT CASE WHEN j IS NULL THEN NULL ELSE ${itemBuild(shape, 'j', 'v')} END
 $lc$;`
 }
 
+/**
+ * Appends a change row with `seq` NULL: the sequencer numbers it once committed (design:
+ * `postgresSchema.ts`). No lock but the row's: outside writers of different rows never queue.
+ */
 function changeInsert(
   schema: string,
   shape: TableShape,
-  changes: ChangeTable,
   type: string,
   id: string,
   item: string,
@@ -82,19 +74,11 @@ function changeInsert(
 ): string {
   const s = quoteIdent(schema)
   const c = quoteLiteral(shape.collection)
-  const cols = ['collection', 'type', 'id', 'version', 'item', 'prev', 'mutation_id', 'client_id']
-  const vals = [c, quoteLiteral(type), id, 'ver', item, prev, 'm_id', 'c_id']
-  if (changes.origin) {
-    cols.push('origin')
-    vals.push('o_id')
-  }
-  if (changes.sequencing === 'counter') {
-    return `UPDATE ${s}.collections SET seq = seq + 1 WHERE collection = ${c} RETURNING seq INTO sq;
-    INSERT INTO ${s}.changes (seq, ${cols.join(', ')}) VALUES (sq, ${vals.join(', ')});
-    PERFORM set_config('livecrud.seq', sq::text, true);`
-  }
-  return `INSERT INTO ${s}.changes (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING pos INTO sq;
-    PERFORM set_config('livecrud.pos', sq::text, true);`
+  const cols = 'collection, type, id, version, item, prev, mutation_id, client_id, origin'
+  const vals = [c, quoteLiteral(type), id, 'ver', item, prev, 'm_id', 'c_id', 'o_id']
+  // livecrud's own write reads its change's position back; other writers need not pay for it.
+  return `INSERT INTO ${s}.changes (${cols}) VALUES (${vals.join(', ')}) RETURNING pos INTO sq;
+    IF m_id IS NOT NULL THEN PERFORM set_config('livecrud.pos', sq::text, true); END IF;`
 }
 
 function bump(schema: string, shape: TableShape, id: string, existed: boolean): string {
@@ -105,28 +89,30 @@ function bump(schema: string, shape: TableShape, id: string, existed: boolean): 
 }
 
 /**
+ * "The row did not change for livecrud": the raw images are equal (cheap), or, when some columns
+ * are left out of the mapping, the items are.
+ */
+function sameSql(item: string, shape: TableShape): string {
+  return shape.complete ? 'j_new = j_old' : `${item}(j_new, 0) = ${item}(j_old, 0)`
+}
+
+/**
  * The change-capture DDL of one mapped table, idempotent (CREATE OR REPLACE): the item function,
  * a row trigger (AFTER INSERT/UPDATE/DELETE: version bump + one change row per row, before and
  * after images, the writing mutation from the `livecrud.*` settings), a statement trigger (one
- * NOTIFY pointer per statement, never the row; in `counter` mode also the counter lock taken
- * first) and a TRUNCATE trigger (one `RESET` change).
+ * NOTIFY pointer `'p:<collection>'` per statement — never the row, so the 8 000-byte payload limit
+ * cannot fail a write; PostgreSQL folds identical ones per transaction) and a TRUNCATE trigger (one
+ * `RESET` change). Every listening store numbers the rows on the pointer (the sequencer).
  */
-export function installSql(
-  schema: string,
-  channel: string,
-  shape: TableShape,
-  changes: ChangeTable,
-): string {
+export function installSql(schema: string, channel: string, shape: TableShape): string {
   const n = objectNames(schema, shape.collection)
   const s = quoteIdent(schema)
   const c = quoteLiteral(shape.collection)
   const key = quoteLiteral(shape.key.column)
-  const item = (j: string) => `${n.item}(${j}, ver)`
-  const prev = (j: string) => `${n.item}(${j}, ver - 1)`
-  const head =
-    changes.sequencing === 'counter'
-      ? `(SELECT seq FROM ${s}.collections WHERE collection = ${c})::text || ':' || ${c}`
-      : `'p:' || ${c}`
+  // Built inline (no function call per row); GET and LIST use the same expression as a function.
+  const item = (j: string) => itemBuild(shape, j, 'ver')
+  const prev = (j: string) => itemBuild(shape, j, 'ver - 1')
+  const notify = `PERFORM pg_notify(${quoteLiteral(channel)}, ${quoteLiteral(`p:${shape.collection}`)});`
   const table = shape.name.sql
   return `
 INSERT INTO ${s}.collections (collection) VALUES (${c}) ON CONFLICT DO NOTHING;
@@ -134,37 +120,37 @@ ${itemFunctionSql(schema, shape)}
 CREATE OR REPLACE FUNCTION ${n.capture}() RETURNS trigger LANGUAGE plpgsql AS $lc$
 DECLARE
   j_new jsonb; j_old jsonb; id_new text; id_old text; ver bigint; sq bigint;
+  c_id text; o_id text;
+  -- Set (transaction-local) by livecrud's own writes only; NULL for every other writer.
   m_id text := NULLIF(current_setting('livecrud.mutation_id', true), '');
-  c_id text := NULLIF(current_setting('livecrud.client_id', true), '');
-  o_id text := NULLIF(current_setting('livecrud.origin', true), '');
 BEGIN
+  IF m_id IS NOT NULL THEN
+    c_id := NULLIF(current_setting('livecrud.client_id', true), '');
+    o_id := NULLIF(current_setting('livecrud.origin', true), '');
+  END IF;
   IF TG_OP <> 'DELETE' THEN j_new := to_jsonb(NEW); id_new := j_new ->> ${key}; END IF;
   IF TG_OP <> 'INSERT' THEN j_old := to_jsonb(OLD); id_old := j_old ->> ${key}; END IF;
   IF TG_OP = 'UPDATE' AND id_new IS NOT DISTINCT FROM id_old THEN
     -- Nothing livecrud maps changed (e.g. SET x = x, or an unmapped column): no change, no bump.
-    IF ${n.item}(j_new, 0) = ${n.item}(j_old, 0) THEN RETURN NULL; END IF;
+    IF ${sameSql(n.item, shape)} THEN RETURN NULL; END IF;
     ${bump(schema, shape, 'id_new', true)}
-    ${changeInsert(schema, shape, changes, 'CHANGED', 'id_new', item('j_new'), prev('j_old'))}
+    ${changeInsert(schema, shape, 'CHANGED', 'id_new', item('j_new'), prev('j_old'))}
     RETURN NULL;
   END IF;
   -- DELETE, INSERT, or an UPDATE of the key: the old id is removed, the new one added.
   IF id_old IS NOT NULL THEN
     ${bump(schema, shape, 'id_old', true)}
-    ${changeInsert(schema, shape, changes, 'REMOVED', 'id_old', 'NULL', prev('j_old'))}
+    ${changeInsert(schema, shape, 'REMOVED', 'id_old', 'NULL', prev('j_old'))}
   END IF;
   IF id_new IS NOT NULL THEN
     ${bump(schema, shape, 'id_new', false)}
-    ${changeInsert(schema, shape, changes, 'ADDED', 'id_new', item('j_new'), 'NULL')}
+    ${changeInsert(schema, shape, 'ADDED', 'id_new', item('j_new'), 'NULL')}
   END IF;
   RETURN NULL;
 END $lc$;
 CREATE OR REPLACE FUNCTION ${n.statement}() RETURNS trigger LANGUAGE plpgsql AS $lc$
 BEGIN
-  IF TG_WHEN = 'BEFORE' THEN
-    PERFORM 1 FROM ${s}.collections WHERE collection = ${c} FOR UPDATE;
-  ELSE
-    PERFORM pg_notify(${quoteLiteral(channel)}, ${head});
-  END IF;
+  ${notify}
   RETURN NULL;
 END $lc$;
 CREATE OR REPLACE FUNCTION ${n.truncate}() RETURNS trigger LANGUAGE plpgsql AS $lc$
@@ -172,8 +158,8 @@ DECLARE
   ver bigint := 0; sq bigint;
   m_id text := NULL; c_id text := NULL; o_id text := NULL;
 BEGIN
-  ${changeInsert(schema, shape, changes, 'RESET', "''", 'NULL', 'NULL')}
-  PERFORM pg_notify(${quoteLiteral(channel)}, ${head});
+  ${changeInsert(schema, shape, 'RESET', "''", 'NULL', 'NULL')}
+  ${notify}
   RETURN NULL;
 END $lc$;
 CREATE OR REPLACE TRIGGER ${n.rowTrigger} AFTER INSERT OR UPDATE OR DELETE ON ${table}
@@ -182,12 +168,6 @@ CREATE OR REPLACE TRIGGER ${n.truncateTrigger} AFTER TRUNCATE ON ${table}
   FOR EACH STATEMENT EXECUTE FUNCTION ${n.truncate}();
 CREATE OR REPLACE TRIGGER ${n.notifyTrigger} AFTER INSERT OR UPDATE OR DELETE ON ${table}
   FOR EACH STATEMENT EXECUTE FUNCTION ${n.statement}();
-${
-  changes.sequencing === 'counter'
-    ? `CREATE OR REPLACE TRIGGER ${n.lockTrigger} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table}
-  FOR EACH STATEMENT EXECUTE FUNCTION ${n.statement}();`
-    : `DROP TRIGGER IF EXISTS ${n.lockTrigger} ON ${table};`
-}
 `
 }
 
@@ -200,7 +180,6 @@ export function uninstallSql(
   const t = shape.name.sql
   return `
 DROP TRIGGER IF EXISTS ${n.rowTrigger} ON ${t};
-DROP TRIGGER IF EXISTS ${n.lockTrigger} ON ${t};
 DROP TRIGGER IF EXISTS ${n.notifyTrigger} ON ${t};
 DROP TRIGGER IF EXISTS ${n.truncateTrigger} ON ${t};
 DROP FUNCTION IF EXISTS ${n.capture}();
