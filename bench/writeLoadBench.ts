@@ -44,8 +44,18 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks
 }
 
-const server = (mode: string, url: string) => () =>
-  spawnListening(['--import', 'tsx', 'bench/writeLoadServer.ts', mode, url], { echoStderr: true })
+const server =
+  (mode: string, url: string, root = '.') =>
+  () =>
+    spawnListening(['--import', 'tsx', `${root}/bench/writeLoadServer.ts`, mode, url], {
+      echoStderr: true,
+    })
+
+/**
+ * `WRITE_LOAD_BEFORE=<another checkout>` adds that checkout's server on PostgreSQL and PGlite as
+ * contenders (copy bench/writeLoadServer.ts into it): an A/B of two versions in one run.
+ */
+const BEFORE = process.env.WRITE_LOAD_BEFORE
 
 async function reachable(kind: 'pg' | 'redis'): Promise<boolean> {
   try {
@@ -176,6 +186,22 @@ export const writeLoad: BenchSuite = {
         start: server('livecrud', `${REDIS_URL}?prefix=${prefix}`),
       },
     ]
+    if (BEFORE) {
+      contenders.push(
+        {
+          name: 'before, PostgreSQL, one collection',
+          spread: false,
+          needs: 'pg',
+          start: server('livecrud', `${PG_URL}?schema=${schema}_before`, BEFORE),
+        },
+        {
+          name: 'before, PGlite, one collection',
+          spread: false,
+          needs: 'none',
+          start: server('livecrud', 'pglite:memory', BEFORE),
+        },
+      )
+    }
     const up = { pg: await reachable('pg'), redis: await reachable('redis'), none: true }
     const live = contenders.filter((c) => up[c.needs])
     for (const c of contenders)
@@ -205,7 +231,7 @@ export const writeLoad: BenchSuite = {
         const client = new pg.Client(PG_URL)
         await client.connect()
         await client.query(
-          `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_base" CASCADE`,
+          `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_base" CASCADE; DROP SCHEMA IF EXISTS "${schema}_before" CASCADE`,
         )
         await client.end()
       }

@@ -45,7 +45,7 @@ export function spawnListening(
     }, timeoutMs)
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(output)
+      const m = /listening on (https?:\/\/\S+)/.exec(output)
       if (m) {
         clearTimeout(timer)
         resolve({ url: m[1]!, child, stop })

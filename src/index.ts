@@ -5,6 +5,7 @@ export {
   QueueFullError,
   ServerError,
   TimeoutError,
+  TlsError,
 } from './client/errors.js'
 export { LivecrudError, SERVER_ERROR_CODES } from './protocol/errors.js'
 export type { ErrorCode, ServerErrorCode, ClientErrorCode, WireError } from './protocol/errors.js'

@@ -3,7 +3,15 @@ import type { Socket } from 'socket.io-client'
 import { PUSH_EVENTS } from '../protocol/events.js'
 import type { ChangeEvent, EventMeta, Item } from '../protocol/types.js'
 import { isWireError } from '../protocol/errors.js'
-import { DisconnectedError, ServerError, TimeoutError, fromWireError } from './errors.js'
+import {
+  DisconnectedError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  fromWireError,
+  type LivecrudError,
+} from './errors.js'
+import { tlsFailure } from './tlsFailure.js'
 import type { ConnectionState } from './types.js'
 import { callSafely } from './callSafely.js'
 
@@ -42,8 +50,11 @@ export class Transport {
   private readonly ownsSocket: boolean
   /** Rejectors of requests still waiting, so a refused handshake or close fails them at once. */
   private readonly waiting = new Set<(error: Error) => void>()
-  /** Set when the server refused the handshake (e.g. UNAUTHORIZED); requests fail with it. */
-  private refusal: ServerError | undefined
+  /**
+   * Set when the server refused the handshake (e.g. UNAUTHORIZED) or its certificate was not
+   * trusted (TLS); requests fail with it until a connection succeeds.
+   */
+  private refusal: LivecrudError | undefined
 
   constructor(options: TransportOptions) {
     this.defaultTimeout = options.timeout
@@ -185,6 +196,15 @@ export class Transport {
         this.refusal = isWireError(error.data)
           ? fromWireError(error.data)
           : new ServerError('UNAUTHORIZED', error.message || 'connection refused')
+        this.setState('disconnected')
+        this.failWaiting(this.refusal)
+        return
+      }
+      const tls = tlsFailure(error)
+      if (tls) {
+        // socket.io keeps retrying (the certificate may be fixed); waiting for it would only
+        // turn every request into a TIMEOUT that says nothing of the cause.
+        this.refusal = new TlsError(tls.reason, tls.message)
         this.setState('disconnected')
         this.failWaiting(this.refusal)
       } else if (this.state === 'connected') this.setState('disconnected')

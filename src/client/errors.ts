@@ -38,6 +38,22 @@ export class QueueFullError extends LivecrudError {
   }
 }
 
+/**
+ * The connection failed because the server's TLS certificate was not accepted (Node reports why:
+ * `details.reason` is its code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT). Nothing was sent. The client
+ * keeps retrying; requests fail with this error until a connection succeeds.
+ */
+export class TlsError extends LivecrudError {
+  override name = 'TlsError'
+  constructor(reason: string, message: string) {
+    super(
+      'TLS',
+      `the server's TLS certificate was not accepted (${reason}: ${message}); trust its CA, e.g. createClient({ socket: io(url, { ca }) }) in Node`,
+      { reason },
+    )
+  }
+}
+
 /** An error answered by the server: its code, message and details as sent. */
 export class ServerError extends LivecrudError {
   override name = 'ServerError'

@@ -12,7 +12,7 @@ export const SERVER_ERROR_CODES = [
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number]
 
 /** Codes only the client produces: the request's outcome is unknown. */
-export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'QUEUE_FULL'
+export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'QUEUE_FULL' | 'TLS'
 export type ErrorCode = ServerErrorCode | ClientErrorCode
 
 /** The first argument of a failed ack. */

@@ -5,7 +5,7 @@ import type { Fanout } from './fanout.js'
 import type { Policy } from './Policy.js'
 import { RateLimiter } from './rateLimiter.js'
 import type { ChangeRecord } from './stores/Store.js'
-import { buildEvent, eventType, type Viewer } from './toEvent.js'
+import { buildEvent, eventType, isWriter, type Viewer } from './toEvent.js'
 import type { Limits } from './limits.js'
 
 /** Buffered changes per joining subscription before the connection is considered hopeless. */
@@ -100,6 +100,7 @@ export class Connection<U = unknown> {
   /**
    * Shapes `change` for this connection and sends it, or adds it to `batch` (the change's shared
    * packets, sent by the fan-out once every recipient is grouped) when this user's view is shared.
+   * The writer's own connections get a packet of their own: only theirs names the mutation.
    */
   deliver(change: ChangeRecord, batch?: EventBatch): void {
     const sub = this.subs.get(change.collection)
@@ -124,8 +125,9 @@ export class Connection<U = unknown> {
     if (!type) return
     const prevSeq = sub.lastSeq
     sub.lastSeq = change.seq
-    if (batch && viewer.shared) batch.add(this.socket, type, viewer, prevSeq)
-    else emitEvent(this.socket, buildEvent(change, type, viewer, prevSeq))
+    const writer = isWriter(change, this.origin, this.clientId)
+    if (batch && viewer.shared && !writer) batch.add(this.socket, type, viewer, prevSeq)
+    else emitEvent(this.socket, buildEvent(change, type, viewer, prevSeq, writer))
   }
 
   close(): void {

@@ -19,7 +19,8 @@ export function emitEvent(socket: Socket, event: ChangeEvent): void {
 }
 
 /**
- * The recipients of one change, grouped by the packet they get. Recipients with a shared view
+ * The recipients of one change that did not write it (their meta names no mutation), grouped by the
+ * packet they get. Recipients with a shared view
  * (no per-user `redact`), the same event type and the same prevSeq get byte-identical packets, so
  * each group is sent as one socket.io broadcast to the group's socket ids: the packet and its
  * WebSocket frame are encoded once instead of once per recipient, which is what dominates the
@@ -41,7 +42,7 @@ export class EventBatch {
   flush(): void {
     for (const { type, prevSeq, viewer, sockets } of this.groups.values()) {
       try {
-        const event = buildEvent(this.change, type, viewer, prevSeq)
+        const event = buildEvent(this.change, type, viewer, prevSeq, false)
         if (sockets.length === 1) {
           emitEvent(sockets[0]!, event)
           continue

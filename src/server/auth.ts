@@ -1,17 +1,24 @@
-import type { Server, Socket } from 'socket.io'
+import type { Socket } from 'socket.io'
 import type { ServerOptions } from './types.js'
 
 /** The `connect_error` a refused client sees: `err.message` and `err.data.code`. */
-export function unauthorized(message: string): Error & { data: { code: string; message: string } } {
+export function refusal(
+  code: 'UNAUTHORIZED' | 'FORBIDDEN',
+  message: string,
+): Error & { data: { code: string; message: string } } {
   const err = new Error(message) as Error & { data: { code: string; message: string } }
-  err.data = { code: 'UNAUTHORIZED', message }
+  err.data = { code, message }
   return err
+}
+
+export function unauthorized(message: string): Error & { data: { code: string; message: string } } {
+  return refusal('UNAUTHORIZED', message)
 }
 
 /** Resolves the user or null; every failure (throw, rejection, timeout, falsy) is a refusal. */
 export async function resolveUser<U>(
   authenticate: NonNullable<ServerOptions<U>['authenticate']>,
-  handshake: Socket['handshake'],
+  socket: Socket,
   timeoutMs: number,
 ): Promise<{ user: U } | null> {
   let timer: NodeJS.Timeout | undefined
@@ -20,7 +27,12 @@ export async function resolveUser<U>(
       timer = setTimeout(() => resolve(null), timeoutMs)
     })
     const user = await Promise.race([
-      Promise.resolve().then(() => authenticate(handshake)),
+      Promise.resolve().then(() =>
+        authenticate(socket.handshake, {
+          request: socket.request,
+          data: socket.data as Record<string, unknown>,
+        }),
+      ),
       timeout,
     ])
     if (user === null || user === undefined || user === false) return null
@@ -64,7 +76,7 @@ export function originPolicy(options: ServerOptions<any>): OriginPolicy {
 
 /** Runs `authenticate` again for every connection; those refused are disconnected at once. */
 export function startRevalidation<U>(
-  io: Server,
+  sockets: () => Socket[],
   options: ServerOptions<U>,
   onUser: (socket: Socket, user: U | null) => void,
   timeoutMs: number,
@@ -76,10 +88,9 @@ export function startRevalidation<U>(
   const timer = setInterval(() => {
     if (running) return
     running = true
-    const sockets = [...io.of('/').sockets.values()]
     Promise.all(
-      sockets.map(async (socket) => {
-        const found = await resolveUser(authenticate, socket.handshake, timeoutMs)
+      sockets().map(async (socket) => {
+        const found = await resolveUser(authenticate, socket, timeoutMs)
         onUser(socket, found ? found.user : null)
       }),
     )

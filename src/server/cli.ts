@@ -1,20 +1,18 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createServer } from './createServer.js'
-import { createStoreFromUrl } from './stores/fromUrl.js'
-import { parseTableFlags } from './stores/postgres/tables/config.js'
+import { openCliStore, TABLE_OPTIONS, TABLE_USAGE } from './cliTables.js'
 
 const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db memory]
                        [--allow-origin https://app.example]... [--allow-any-origin]
+                       [--tls-cert cert.pem --tls-key key.pem]
   --port          port to listen on (0 = a free port; default 3000)
   --host          interface to bind (default 127.0.0.1)
   --db            store URL (default memory)
   --allow-origin  a browser origin allowed to connect (repeatable; default same-origin only)
   --allow-any-origin  accept every browser origin (development only)
-  --table         collection=schema.table: a collection backed by an existing table (repeatable;
-                  PostgreSQL / PGlite); its change-capture triggers are installed at start-up
-  --install-triggers-only  install or update the triggers of the --table mappings, then exit
-  --uninstall-triggers     drop the triggers and functions of the --table mappings, then exit
-  --no-install-triggers    never run DDL at start-up: fail unless the triggers are installed and current`
+  --tls-cert      PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)
+  --tls-key       PEM private key file of --tls-cert${TABLE_USAGE}`
 
 /** Runs the server until SIGINT/SIGTERM; prints `livecrud-server listening on <url>` when ready. */
 export async function main(argv: string[]): Promise<void> {
@@ -26,10 +24,9 @@ export async function main(argv: string[]): Promise<void> {
       db: { type: 'string', default: 'memory' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-any-origin': { type: 'boolean', default: false },
-      table: { type: 'string', multiple: true },
-      'install-triggers-only': { type: 'boolean', default: false },
-      'uninstall-triggers': { type: 'boolean', default: false },
-      'no-install-triggers': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      ...TABLE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -40,36 +37,22 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid --port ${values.port}`)
-  const tables = parseTableFlags(values.table)
-  if (values['uninstall-triggers']) {
-    const store = await createStoreFromUrl(values.db)
-    try {
-      const { PostgresStore } = await import('./stores/postgres/PostgresStore.js')
-      if (!(store instanceof PostgresStore))
-        throw new Error('--uninstall-triggers needs a PostgreSQL or PGlite --db')
-      console.log(await store.uninstallTriggers(tables))
-      console.log(
-        `livecrud-server: dropped the triggers of ${Object.keys(tables).join(', ') || 'no table'}`,
-      )
-    } finally {
-      await store.close()
-    }
-    return
-  }
-  const store = await createStoreFromUrl(values.db, {
-    tables,
-    installTriggers: !values['no-install-triggers'],
-  })
-  if (values['install-triggers-only']) {
-    await store.close()
-    console.log('livecrud-server: triggers installed; exiting (--install-triggers-only)')
-    return
-  }
+  const certFile = values['tls-cert']
+  const keyFile = values['tls-key']
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new Error('--tls-cert and --tls-key go together')
+  const tls =
+    certFile !== undefined && keyFile !== undefined
+      ? { cert: readPem(certFile, '--tls-cert'), key: readPem(keyFile, '--tls-key') }
+      : undefined
+  const store = await openCliStore(values)
+  if (!store) return
   const server = await createServer({
     port,
     host: values.host,
     store,
     allowedOrigins: values['allow-any-origin'] ? '*' : values['allow-origin'],
+    tls,
   })
   console.log(`livecrud-server listening on ${server.url} (store: ${store.kind})`)
   let stopping = false
@@ -89,6 +72,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new Error(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`)
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

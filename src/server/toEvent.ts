@@ -37,16 +37,36 @@ export function eventType(change: ChangeRecord, viewer: Viewer): EventType | nul
   return before ? 'REMOVED' : null
 }
 
-/** The event of `type` (from `eventType` for this viewer); REMOVED carries only the id and the meta. */
+/**
+ * Whether a connection is the change's writer, and so gets the change's `clientId` / `mutationId` in
+ * the meta to match its echo: its origin is the change's (`origin.ts`: user and client id). A change
+ * without an origin (a store that does not record it yet) goes by the client id alone.
+ */
+export function isWriter(
+  change: ChangeRecord,
+  origin: string,
+  clientId: string | undefined,
+): boolean {
+  if (change.origin !== undefined) return change.origin === origin
+  return clientId !== undefined && change.clientId === clientId
+}
+
+/**
+ * The event of `type` (from `eventType` for this viewer); REMOVED carries only the id and the meta.
+ * `writer`: the meta names the mutation (only the writer's own connections may learn its ids).
+ */
 export function buildEvent(
   change: ChangeRecord,
   type: EventType,
   viewer: Viewer,
   prevSeq: number,
+  writer: boolean,
 ): ChangeEvent {
   const meta: EventMeta = { seq: change.seq, prevSeq, version: change.version }
-  if (change.mutationId !== undefined) meta.mutationId = change.mutationId
-  if (change.clientId !== undefined) meta.clientId = change.clientId
+  if (writer) {
+    if (change.mutationId !== undefined) meta.mutationId = change.mutationId
+    if (change.clientId !== undefined) meta.clientId = change.clientId
+  }
   const { collection, id } = change
   if (type === 'ADDED') return { type, collection, id, item: viewer.view(change.item!), meta }
   if (type === 'REMOVED') return { type, collection, id, meta }
@@ -59,7 +79,12 @@ export function buildEvent(
 }
 
 /** The event one recipient gets for a change, or null when it may see neither side. */
-export function toEvent(change: ChangeRecord, viewer: Viewer, prevSeq: number): ChangeEvent | null {
+export function toEvent(
+  change: ChangeRecord,
+  viewer: Viewer,
+  prevSeq: number,
+  writer: boolean,
+): ChangeEvent | null {
   const type = eventType(change, viewer)
-  return type ? buildEvent(change, type, viewer, prevSeq) : null
+  return type ? buildEvent(change, type, viewer, prevSeq, writer) : null
 }

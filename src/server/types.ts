@@ -1,10 +1,21 @@
-import type { Server, Socket } from 'socket.io'
+import type { IncomingMessage } from 'node:http'
+import type { Namespace, Server, Socket } from 'socket.io'
 import type { Filters, Id, Item, NormalizedQuery, Operation } from '../protocol/index.js'
 import type { Store } from './stores/Store.js'
 import type { Limits } from './limits.js'
 
 /** What `authenticate` sees: socket.io's handshake (`auth` is the client's `{ clientId, token }`). */
 export type Handshake = Socket['handshake']
+
+/**
+ * What else `authenticate` sees of a connection: the handshake's HTTP request (where
+ * `io.engine.use(sessionMiddleware)` puts `request.session`) and `socket.data` (what the app's own
+ * `io.use` middleware, run before livecrud's, stored).
+ */
+export interface AuthenticateContext {
+  request: IncomingMessage
+  data: Record<string, unknown>
+}
 
 /** Request kinds `authorize` is asked about (the request event names). */
 export type Action = 'GET' | 'LIST' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'SUBSCRIBE'
@@ -33,6 +44,8 @@ export interface ServerOptions<U = unknown> {
   port?: number
   /** Interface to bind (default 127.0.0.1). */
   host?: string
+  /** Serve https:// and wss:// with this certificate (PEM strings or buffers). Default: plain http. */
+  tls?: TlsOptions
   /** Storage (default a new `MemoryStore`). `close()` closes it only when the server created it. */
   store?: Store
   /**
@@ -42,6 +55,7 @@ export interface ServerOptions<U = unknown> {
    */
   authenticate?: (
     handshake: Handshake,
+    context: AuthenticateContext,
   ) => U | null | undefined | false | Promise<U | null | undefined | false>
   /**
    * A stable key for a user, scoping remembered mutations (idempotent retries) and event origins:
@@ -82,10 +96,20 @@ export interface ServerOptions<U = unknown> {
   changeRetention?: number
 }
 
+/** A certificate for `createServer({ tls })`: node's `https.createServer` options of the same names. */
+export interface TlsOptions {
+  key: string | Buffer
+  cert: string | Buffer
+  /** Extra CA certificates (an intermediate chain, or the CA of client certificates). */
+  ca?: string | Buffer | Array<string | Buffer>
+}
+
 export interface LivecrudServer {
   url: string
   port: number
   io: Server
+  /** The namespace livecrud serves (`/`). */
+  namespace: Namespace
   store: Store
   /** Stops accepting, disconnects every client, stops timers, closes the store if it was created here. */
   close(): Promise<void>

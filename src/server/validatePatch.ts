@@ -62,9 +62,14 @@ export function validatePatch(value: unknown, limits: Limits): { id: Id; steps: 
   if (value.length > limits.maxPatchOps)
     throw new LivecrudError('PAYLOAD_TOO_LARGE', `patch has more than ${limits.maxPatchOps} ops`)
   const first: unknown = value[0]
-  const firstPath = isPlainObject(first) && typeof first.path === 'string' ? first.path : ''
-  const id = splitPointer(firstPath, 0)[0]
-  validateId(id)
+  if (!isPlainObject(first)) throw bad(0, 'not an object')
+  if (typeof first.path !== 'string') throw bad(0, 'path must be a string')
+  const id = splitPointer(first.path, 0)[0]
+  try {
+    validateId(id)
+  } catch (err) {
+    throw bad(0, `path must start with /<id>/: ${(err as Error).message}`)
+  }
   const steps: PatchStep[] = []
   value.forEach((raw: unknown, index) => {
     if (!isPlainObject(raw)) throw bad(index, 'not an object')

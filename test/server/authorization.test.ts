@@ -199,4 +199,88 @@ describe('per-item authorization (IDOR)', () => {
     )
     expect((await ok(as.admin!, 'LIST', 'todos', probeList)).result.total).toBe(1)
   })
+
+  it('a mutationId is answered per user: the same clientId and mutationId of another user is judged on its own', async () => {
+    const shared = { clientId: 'shared-client' }
+    const alice = await connect(server, { auth: { token: TOKEN.alice, ...shared } })
+    const bob = await connect(server, { auth: { token: TOKEN.bob, ...shared } })
+    try {
+      const a = await ok(
+        alice,
+        'POST',
+        'todos',
+        { id: 'xa1', tenant: 'A', title: 'private' },
+        {
+          mutationId: 'same-m',
+        },
+      )
+      const b = await request(
+        bob,
+        'POST',
+        'todos',
+        { id: 'xb1', tenant: 'B', title: 'bob' },
+        {
+          mutationId: 'same-m',
+        },
+      )
+      expect(b.err).toBeNull()
+      expect(b.result).toMatchObject({ id: 'xb1', title: 'bob' })
+      expect(b.meta.duplicate).toBeUndefined()
+      expect(JSON.stringify(b)).not.toContain('private')
+      // Alice's retry still gets her own answer.
+      const again = await ok(
+        alice,
+        'POST',
+        'todos',
+        { id: 'xa1', tenant: 'A', title: 'private' },
+        {
+          mutationId: 'same-m',
+        },
+      )
+      expect(again.result).toEqual(a.result)
+      expect(again.meta.duplicate).toBe(true)
+    } finally {
+      alice.close()
+      bob.close()
+    }
+  })
+
+  it("connections without a clientId never share answers, and nobody sees another client's ids", async () => {
+    const one = await connect(server, { auth: { token: TOKEN.alice } })
+    const two = await connect(server, { auth: { token: TOKEN.alice } })
+    const watcher = await connect(server, { auth: { token: TOKEN.alice, clientId: 'c-watch' } })
+    try {
+      await ok(watcher, 'SUBSCRIBE', 'todos')
+      const events = recordEvents(watcher)
+      await ok(
+        one,
+        'POST',
+        'todos',
+        { id: 'nc1', tenant: 'A', title: 'one' },
+        { mutationId: 'nc-m' },
+      )
+      const second = await ok(
+        two,
+        'POST',
+        'todos',
+        { id: 'nc2', tenant: 'A', title: 'two' },
+        {
+          mutationId: 'nc-m',
+        },
+      )
+      expect(second.result).toMatchObject({ id: 'nc2' })
+      expect(second.meta.duplicate).toBeUndefined()
+      await settle(watcher)
+      const mine = events.filter((e) => e.id === 'nc1' || e.id === 'nc2')
+      expect(mine).toHaveLength(2)
+      for (const e of mine) {
+        expect(e.meta).not.toHaveProperty('mutationId')
+        expect(e.meta).not.toHaveProperty('clientId')
+      }
+    } finally {
+      one.close()
+      two.close()
+      watcher.close()
+    }
+  })
 })

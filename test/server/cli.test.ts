@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { io } from 'socket.io-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { connect, ok, recordEvents, settle, wm } from './helpers.js'
+import { makeTestCert } from './tlsCert.js'
 
 const bin = fileURLToPath(new URL('../../bin/livecrud-server.js', import.meta.url))
 let child: ChildProcess | undefined
@@ -18,7 +20,7 @@ function startCli(args: string[]): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000)
     child!.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
+      const m = /listening on (https?:\/\/\S+)/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve(m[1]!)
@@ -48,6 +50,56 @@ describe('livecrud-server CLI', () => {
     const exited = new Promise<number | null>((r) => child!.once('exit', r))
     child!.kill('SIGTERM')
     expect(await exited).toBe(0)
+  }, 30_000)
+
+  it('serves https:// and wss:// with --tls-cert and --tls-key', async () => {
+    const cert = makeTestCert()
+    try {
+      const url = await startCli([
+        '--port',
+        '0',
+        '--tls-cert',
+        cert.certFile,
+        '--tls-key',
+        cert.keyFile,
+      ])
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      const socket = io(url, { ca: cert.cert, transports: ['websocket'], reconnection: false })
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve)
+        socket.once('connect_error', reject)
+      })
+      const { result } = await ok(socket, 'POST', 'todos', { title: 'over wss' }, wm())
+      expect(result).toMatchObject({ title: 'over wss' })
+      socket.close()
+      const exited = new Promise<number | null>((r) => child!.once('exit', r))
+      child!.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      cert.remove()
+    }
+  }, 30_000)
+
+  it('refuses --tls-cert without --tls-key, and an unreadable certificate file', async () => {
+    const run = async (args: string[]) => {
+      const p = spawn(process.execPath, [bin, '--port', '0', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      let err = ''
+      p.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+      const code = await new Promise<number | null>((r) => p.once('exit', r))
+      return { code, err }
+    }
+    expect(await run(['--tls-cert', 'cert.pem'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('--tls-cert and --tls-key go together'),
+    })
+    expect(
+      await run(['--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem']),
+    ).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('--tls-cert: cannot read /nonexistent/c.pem (ENOENT)'),
+    })
   }, 30_000)
 
   it('refuses an unknown store URL with a usage message', async () => {

@@ -119,9 +119,11 @@ describe('CRUD requests', () => {
         ['CHANGED', 2, 1, 2],
         ['REMOVED', 3, 2, 3],
       ])
-      expect(events[0]!.meta).toMatchObject({ mutationId: m1.mutationId, clientId: 'client-a' })
       expect(events[1]).toMatchObject({ ops: [{ op: 'replace', path: '/text', value: 'hello' }] })
     }
+    // The writer's echo names its mutation; the other client learns neither id.
+    expect(ea[0]!.meta).toMatchObject({ mutationId: m1.mutationId, clientId: 'client-a' })
+    expect(eb[0]!.meta).toEqual({ seq: 1, prevSeq: 0, version: 1 })
     expect((await ok(a, 'UNSUBSCRIBE', 'chat')).result).toBe(true)
     await ok(b, 'POST', 'chat', { id: 'c2' }, wm())
     await settle(a)

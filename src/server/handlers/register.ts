@@ -61,11 +61,16 @@ function refuse(ack: AckFn, code: WireError['code'], message: string): void {
  * for its argument count and run inside a promise chain, so no throw or rejection escapes to
  * socket.io (which would crash the process). A missing ack callback is tolerated.
  */
-export function registerHandlers<U>(ctx: HandlerContext<U>): void {
+export function registerHandlers<U>(
+  ctx: HandlerContext<U>,
+  /** Answer BAD_REQUEST to events livecrud does not know (only where no app shares the namespace). */
+  refuseUnknown = true,
+): () => void {
   const { socket } = ctx.conn
+  const listeners: Array<[string, (...args: any[]) => void]> = []
   for (const name of Object.keys(ROUTES) as RequestEvent[]) {
     const route = ROUTES[name]
-    socket.on(name, (...args: unknown[]) => {
+    const listener = (...args: unknown[]) => {
       const ack = safe(takeAck(args))
       try {
         if (ctx.conn.closed) return refuse(ack, 'UNAUTHORIZED', 'connection is closed')
@@ -95,9 +100,15 @@ export function registerHandlers<U>(ctx: HandlerContext<U>): void {
       } catch (err) {
         ack(toWireError(err))
       }
-    })
+    }
+    socket.on(name, listener)
+    listeners.push([name, listener])
   }
-  socket.onAny((event: unknown, ...args: unknown[]) => {
+  const detach = () => {
+    for (const [name, listener] of listeners) socket.off(name, listener)
+    socket.offAny(onUnknown)
+  }
+  const onUnknown = (event: unknown, ...args: unknown[]) => {
     if (typeof event === 'string' && Object.hasOwn(ROUTES, event)) return
     const ack = takeAck(args)
     if (!ack) return
@@ -106,5 +117,7 @@ export function registerHandlers<U>(ctx: HandlerContext<U>): void {
     if (admitted !== 'ok') return refuse(safe(ack), 'RATE_LIMITED', 'too many requests')
     ctx.conn.limiter.done()
     refuse(safe(ack), 'BAD_REQUEST', `unknown event ${JSON.stringify(String(event)).slice(0, 80)}`)
-  })
+  }
+  if (refuseUnknown) socket.onAny(onUnknown)
+  return detach
 }

@@ -1,6 +1,6 @@
 import type { ChangeEvent, SubscribeResult } from '../../protocol/index.js'
 import { LivecrudError } from '../../protocol/index.js'
-import { toEvent } from '../toEvent.js'
+import { isWriter, toEvent } from '../toEvent.js'
 import { isPlainObject, validateCollection, validateSince } from '../validate.js'
 import type { Handler } from './context.js'
 
@@ -32,7 +32,8 @@ export const handleSubscribe: Handler = async (ctx, [rawCollection, rawOptions])
           const changes: ChangeEvent[] = []
           let prev = since
           for (const change of log.changes) {
-            const event = toEvent(change, viewer, prev)
+            const writer = isWriter(change, conn.origin, conn.clientId)
+            const event = toEvent(change, viewer, prev, writer)
             if (event) {
               changes.push(event)
               prev = change.seq

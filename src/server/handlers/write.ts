@@ -15,6 +15,7 @@ import {
   validateWriteMeta,
   withoutReserved,
 } from '../validate.js'
+import { jsonEqual } from '../applyPatch.js'
 import type { HandlerContext, Reply } from './context.js'
 import { nextForPatch, parsePatch } from './patchPlan.js'
 
@@ -57,6 +58,11 @@ async function runWrite(ctx: HandlerContext, p: WritePlan): Promise<Reply> {
       if (!ctx.allowWritesOutOfScope && !viewer.read(probe))
         throw new LivecrudError('FORBIDDEN', 'the result would be outside your read scope')
       policy.authorize({ ...base(p, user), item: probe, current, patch: p.patch })
+      // A PATCH that changes nothing (only `test` ops, values already there, or only fields this
+      // user cannot see, which every write ignores) commits nothing: no new version, no event;
+      // the answer is the item as it is.
+      if (p.action === 'PATCH' && current && jsonEqual(item, withoutReserved(current)))
+        return { action: 'none', result: current }
       return { action: 'put', item }
     }
     policy.authorize({ ...base(p, user), current })

@@ -29,7 +29,7 @@ describe.runIf(pgUp)('commit order (PostgreSQL)', () => {
       await late.connect()
       await late.query('BEGIN')
       await late.query(
-        `SELECT * FROM "${schema}".write_item('todos', 'x1', 'o', 'm-late', NULL, 0, 'put', $1::jsonb, NULL, $1::jsonb, NULL)`,
+        `SELECT * FROM "${schema}".write_item('todos', 'x1', 'o', 'm-late', NULL, 0, 'put', $1::jsonb, NULL, $1::jsonb, NULL, false)`,
         [JSON.stringify({ id: 'x1', _version: 1, n: 1 })],
       )
       // x2 commits and is numbered while x1 is open: no counter lock is held across a commit.
@@ -55,6 +55,25 @@ describe.runIf(pgUp)('commit order (PostgreSQL)', () => {
       await Promise.all([b.close(), observer.close()])
     },
   )
+
+  it('a change committed by a writer that died before numbering it is numbered by the poll', async () => {
+    const store = await PostgresStore.connect(PG_URL, { schema, pollMs: 100, max: 2 })
+    const seen: ChangeRecord[] = []
+    store.onChange((c) => seen.push(c))
+    const head = await store.seq('todos')
+    // What a killed process leaves: the change row committed, nobody to number it, no NOTIFY.
+    const orphan = new pg.Client({ connectionString: PG_URL })
+    await orphan.connect()
+    await orphan.query(
+      `SELECT * FROM "${schema}".write_item('todos', 'orphan', 'o', 'm-orphan', NULL, 0, 'put', $1::jsonb, NULL, $1::jsonb, NULL, false)`,
+      [JSON.stringify({ id: 'orphan', _version: 1 })],
+    )
+    await orphan.end()
+    await waitFor(() => seen.some((c) => c.id === 'orphan'))
+    expect(seen.find((c) => c.id === 'orphan')).toMatchObject({ seq: head + 1, type: 'ADDED' })
+    expect(await store.seq('todos')).toBe(head + 1)
+    await store.close()
+  })
 
   it('(the trap it avoids) a bigserial position lets `WHERE seq > last` skip a late commit', async () => {
     const t1 = new pg.Client({ connectionString: PG_URL })

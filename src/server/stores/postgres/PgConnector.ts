@@ -3,7 +3,13 @@ import type { PGlite } from '@electric-sql/pglite'
 
 export type Row = Record<string, unknown>
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<Row[]>
+  /** `name` makes it a prepared statement (parsed and planned once per session): hot paths only. */
+  query(text: string, values?: unknown[], name?: string): Promise<Row[]>
+}
+
+/** The `pg` query config for `text`, prepared under `name` when one is given. */
+function config(text: string, values: unknown[] | undefined, name: string | undefined) {
+  return name === undefined ? { text, values } : { name, text, values }
 }
 
 /** What a change feed needs from a LISTEN connection. */
@@ -21,7 +27,7 @@ export interface ListenHandlers {
  */
 export interface PgConnector {
   readonly kind: 'postgres' | 'pglite'
-  query(text: string, values?: unknown[]): Promise<Row[]>
+  query(text: string, values?: unknown[], name?: string): Promise<Row[]>
   /** Runs `fn` in one transaction on one session (READ COMMITTED). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
@@ -29,7 +35,10 @@ export interface PgConnector {
 }
 
 function asQueryable(client: pg.ClientBase): Queryable {
-  return { query: async (text, values) => (await client.query(text, values)).rows as Row[] }
+  return {
+    query: async (text, values, name) =>
+      (await client.query(config(text, values, name))).rows as Row[],
+  }
 }
 
 export interface PostgresConnectorOptions {
@@ -77,8 +86,8 @@ export class PostgresConnector implements PgConnector {
     this.pool.on('error', this.onPoolError)
   }
 
-  async query(text: string, values?: unknown[]): Promise<Row[]> {
-    return (await this.pool.query(text, values)).rows as Row[]
+  async query(text: string, values?: unknown[], name?: string): Promise<Row[]> {
+    return (await this.pool.query(config(text, values, name))).rows as Row[]
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -175,7 +184,14 @@ interface SharedSession {
   client: pg.Client
   tail: Promise<unknown>
   refs: number
+  /**
+   * Distinguishes this client's prepared statements: PGlite's one backend session outlives a
+   * `pg.Client` that closed, with the statements it prepared, which a new client does not know of.
+   */
+  tag: string
 }
+
+let sessionCount = 0
 
 /** PGlite is one session: every store on one instance shares one `pg.Client` behind one queue. */
 const sessions = new WeakMap<PGlite, Promise<SharedSession>>()
@@ -186,7 +202,7 @@ async function openSession(db: PGlite): Promise<SharedSession> {
   await client.connect()
   // Notifications are delivered to every listener; LISTEN from several stores must not pile up warnings.
   client.setMaxListeners(0)
-  return { client, tail: Promise.resolve(), refs: 0 }
+  return { client, tail: Promise.resolve(), refs: 0, tag: `_s${++sessionCount}` }
 }
 
 /**
@@ -222,8 +238,9 @@ export class PgliteConnector implements PgConnector {
     return run
   }
 
-  query(text: string, values?: unknown[]): Promise<Row[]> {
-    return this.exclusive(async (c) => (await c.query(text, values)).rows as Row[])
+  query(text: string, values?: unknown[], name?: string): Promise<Row[]> {
+    const tagged = name === undefined ? undefined : name + this.session.tag
+    return this.exclusive(async (c) => (await c.query(config(text, values, tagged))).rows as Row[])
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -111,10 +111,11 @@ export class PostgresStore implements Store {
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
     this.sequencer = new Sequencer({
       number: async (collections, limit) => {
-        const rows = await this.db.query(`SELECT * FROM ${this.s}.sequence($1::text[], $2)`, [
-          collections,
-          limit,
-        ])
+        const rows = await this.db.query(
+          `SELECT * FROM ${this.s}.sequence($1::text[], $2)`,
+          [collections, limit],
+          `lc_seq_${this.schema}`,
+        )
         return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
       },
       seqsOf: async (positions) => {
@@ -351,8 +352,17 @@ export class PostgresStore implements Store {
     }
     const seqOf = (c: string, pos: number) => this.sequencer.seqOf(c, pos)
     const table = this.tables.get(collection)
-    if (table) return this.tables.guard(this.db, () => table.write({ db: this.db, seqOf }, request))
-    return writeItem({ db: this.db, s: this.s, seqOf }, request)
+    const out = table
+      ? await this.tables.guard(this.db, () => table.write({ db: this.db, seqOf }, request))
+      : await writeItem(
+          { db: this.db, s: this.s, seqOf, numberInline: this.kind === 'pglite' },
+          request,
+        )
+    if (out.change) {
+      this.feed.offer(out.change)
+      this.maybePrune(out.change.collection, out.change.seq)
+    }
+    return out
   }
 
   private async prune(collection: string, seq: number): Promise<void> {

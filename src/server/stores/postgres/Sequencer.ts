@@ -92,10 +92,15 @@ export class Sequencer {
           if (missing.length > 0) {
             for (const [pos, seq] of await this.backend.seqsOf(missing)) this.settle(pos, seq)
             // Still unnumbered: another process' run holds the lock and has not committed yet.
+            let others = false
             for (const pos of missing) {
               const w = this.waiters.get(pos)
-              if (w) this.dirty.add(w.collection)
+              if (w) {
+                this.dirty.add(w.collection)
+                others = true
+              }
             }
+            if (others) await new Promise((r) => setTimeout(r, 2))
           }
           backoff = 20
         } catch (err) {

@@ -12,6 +12,11 @@ export interface WriteItemContext {
   s: string
   /** The seq of a committed change at `pos` (numbered by this process' sequencer or another's). */
   seqOf(collection: string, pos: number): Promise<number>
+  /**
+   * Number the change inside the write's own transaction. Only for a database with one session and
+   * no other writer (PGlite), where that holds no lock anyone waits for.
+   */
+  numberInline: boolean
 }
 
 /** Conflicts a write starts over from the read for: the item moved, serialization, deadlock. */
@@ -47,6 +52,7 @@ export async function writeItem(
          LEFT JOIN ${s}.items it ON it.collection = $1 AND it.id = $2
          LEFT JOIN ${s}.mutations m ON m.collection = $1 AND m.origin = $3 AND m.mutation_id = $4`,
         [collection, id, origin, mutationId],
+        `lc_read_${s.slice(1, -1)}`,
       )
       const r = rows[0]!
       if (r.seen) return await answer(ctx, collection, r)
@@ -71,7 +77,7 @@ export async function writeItem(
         result = true
       }
       const out = await db.query(
-        `SELECT * FROM ${s}.write_item($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb)`,
+        `SELECT * FROM ${s}.write_item($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12)`,
         [
           collection,
           id,
@@ -84,7 +90,9 @@ export async function writeItem(
           current === null ? null : JSON.stringify(current),
           JSON.stringify(result),
           judged.refusal ? JSON.stringify(judged.refusal) : null,
+          ctx.numberInline,
         ],
+        `lc_write_${s.slice(1, -1)}`,
       )
       const w = out[0]!
       if (w.status === 'dup') return await answer(ctx, collection, w)
@@ -99,7 +107,8 @@ export async function writeItem(
           version: read,
         }
       const version = num(w.version)
-      const seq = await ctx.seqOf(collection, num(w.pos))
+      const seq =
+        w.seq !== null && w.seq !== undefined ? num(w.seq) : await ctx.seqOf(collection, num(w.pos))
       const change: ChangeRecord = {
         collection,
         seq,

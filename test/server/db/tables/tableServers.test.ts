@@ -203,7 +203,9 @@ async function startInstaller(b: Backend): Promise<string> {
   const child = spawn(
     process.execPath,
     [
-      'bin/livecrud-server.js',
+      '--import',
+      'tsx',
+      'src/server/cli.ts',
       '--db',
       `${PG_URL}?schema=${b.schema}`,
       '--table',
