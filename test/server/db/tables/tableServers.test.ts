@@ -176,6 +176,9 @@ describe.each(BACKENDS)('mapped tables through two servers on %s', { timeout: 90
       mutationId: post.mutationId,
       clientId: 'writer',
     })
+    // Sent only to the writer's own connections (the trigger recorded its origin).
+    expect(reader.events[0]!.meta.mutationId).toBeUndefined()
+    expect(reader.events[0]!.meta.clientId).toBeUndefined()
   })
 
   it("TRUNCATE breaks every subscriber's prevSeq chain and their catch-up answers reset", async () => {
