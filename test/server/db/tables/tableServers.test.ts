@@ -1,4 +1,6 @@
+import { io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClient, type LivecrudClient } from '../../../../src/index.js'
 import type { ChangeEvent } from '../../../../src/protocol/index.js'
 import { createServer, type LivecrudServer } from '../../../../src/server/index.js'
 import type { PostgresStore } from '../../../../src/server/stores/postgres/PostgresStore.js'
@@ -196,6 +198,63 @@ describe.each(BACKENDS)('mapped tables through two servers on %s', { timeout: 90
     expect(again.result).toEqual({ seq: next.meta.seq, reset: true })
     const list = await ok(sub.socket, 'LIST', 'tasks', {})
     expect(list.result.items.map((i: { id: string }) => i.id)).toEqual(['after'])
+  })
+
+  it('livecrud clients and an outside writer on the same rows converge, across a TRUNCATE too', async () => {
+    await b.sql(
+      `INSERT INTO ${tasks} (id, title, n) SELECT 'cv' || i, 'c', 0 FROM generate_series(1, 5) i`,
+    )
+    const made: LivecrudClient[] = []
+    const client = (url: string) => {
+      const c = createClient({ socket: io(url, { transports: ['websocket'] }) })
+      made.push(c)
+      return c
+    }
+    try {
+      const [one, two] = [client(servers.urls[0]!), client(servers.urls[1]!)]
+      const lists = [one, two].map((c) =>
+        c
+          .collection('tasks')
+          .query({ filters: { title: { $in: ['c', 'client'] } }, sort: 'id', pageSize: 100 }),
+      )
+      lists.forEach((l) => l.subscribe(() => {}))
+      const rows = async () =>
+        (await b.sql(
+          `SELECT id, title, n FROM ${tasks} WHERE title IN ('c', 'client') ORDER BY id COLLATE "C"`,
+        )) as {
+          id: string
+          title: string
+          n: number
+        }[]
+      const converged = async () => {
+        const want = JSON.stringify((await rows()).map((r) => [r.id, r.title, r.n]))
+        return lists.every(
+          (l) =>
+            !l.getSnapshot().isFetching &&
+            JSON.stringify(l.getSnapshot().items.map((i) => [i.id, i.title, i.n])) === want,
+        )
+      }
+      await eventually(converged)
+      const outside = (async () => {
+        for (let i = 0; i < 30; i++)
+          await b.sql(`UPDATE ${tasks} SET n = n + 1 WHERE id = $1`, [`cv${(i % 5) + 1}`])
+      })()
+      const inside = (async () => {
+        for (let i = 0; i < 30; i++)
+          await one
+            .patchItem({ id: `cv${(i % 5) + 1}`, title: 'client' }, 'tasks')
+            .catch(() => undefined) // a CONFLICT with the outside writer is fine: convergence is the point
+      })()
+      await Promise.all([outside, inside])
+      await eventually(converged)
+      // A TRUNCATE and new rows: both clients see the break, refetch, and converge again.
+      await b.sql(`TRUNCATE ${tasks}`)
+      await b.sql(`INSERT INTO ${tasks} (id, title, n) VALUES ('cvz', 'c', 9)`)
+      await eventually(converged)
+      expect(lists[1]!.getSnapshot().items.map((i) => i.id)).toEqual(['cvz'])
+    } finally {
+      for (const c of made) c.close()
+    }
   })
 })
 
