@@ -97,15 +97,3 @@ export function writeStatement(
     values: p.values,
   }
 }
-
-/** `set_config` of the writing mutation, read by the row trigger (transaction-local). */
-export function mutationSettings(request: {
-  mutationId: string
-  clientId?: string
-  origin?: string
-}): Statement {
-  return {
-    text: `SELECT set_config('livecrud.mutation_id', $1, true), set_config('livecrud.client_id', $2, true), set_config('livecrud.origin', $3, true)`,
-    values: [request.mutationId ?? '', request.clientId ?? '', request.origin ?? ''],
-  }
-}

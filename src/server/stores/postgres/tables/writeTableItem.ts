@@ -7,7 +7,7 @@ import { ITEM_MOVED } from '../postgresSchema.js'
 import { quoteIdent } from './config.js'
 import { tableWriteError } from './pgErrors.js'
 import type { TableCollection } from './TableCollection.js'
-import { mutationSettings, writeStatement } from './tableWrite.js'
+import { writeStatement } from './tableWrite.js'
 
 export interface TableWriteContext {
   db: PgConnector
@@ -77,12 +77,16 @@ export async function writeTableItem(
         }
       }
       const out = await ctx.db.transaction(async (tx) => {
+        // The claim, and the settings the row trigger records (transaction-local), in one statement.
         const claimed = await tx.query(
-          `INSERT INTO ${s}.mutations (collection, origin, mutation_id, version) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING RETURNING 1`,
-          [collection, origin, mutationId, read],
+          `WITH claim AS (INSERT INTO ${s}.mutations (collection, origin, mutation_id, version)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1)
+           SELECT (SELECT count(*) FROM claim)::int AS claimed,
+             set_config('livecrud.mutation_id', $3, true), set_config('livecrud.client_id', $5, true),
+             set_config('livecrud.origin', $2, true)`,
+          [collection, origin, mutationId, read, request.clientId ?? ''],
         )
-        if (claimed.length === 0) {
+        if (claimed[0]!.claimed === 0) {
           const twin = await tx.query(
             `SELECT pos::text, result, item, error, seq::text, version::text FROM ${s}.mutations
              WHERE collection = $1 AND origin = $2 AND mutation_id = $3`,
@@ -102,19 +106,13 @@ export async function writeTableItem(
           if (now !== (current ? read : null)) throw new Moved('item moved')
         }
         let failure = refusal
-        let pos: number | null = null
+        let wrote = false
         if (dml) {
-          const settings = mutationSettings({ mutationId, clientId: request.clientId, origin })
-          await tx.query(settings.text, settings.values)
           // A savepoint keeps the claim when the table refuses the values: the refusal is remembered.
           await tx.query('SAVEPOINT lc_write')
           try {
             await tx.query(dml.text, dml.values)
-            await tx.query('RELEASE SAVEPOINT lc_write')
-            const p = await tx.query(
-              `SELECT NULLIF(current_setting('livecrud.pos', true), '') AS pos`,
-            )
-            pos = p[0]?.pos ? Number(p[0].pos) : null
+            wrote = true
           } catch (err) {
             const code = (err as { code?: unknown }).code
             // A first write of this id raced another: read again.
@@ -126,15 +124,19 @@ export async function writeTableItem(
             failure = mapped.toWire()
           }
         }
-        if (pos !== null) {
+        if (wrote) {
+          // The change the trigger appended (its position is in `livecrud.pos`) is the answer.
           const done = await tx.query(
             `UPDATE ${s}.mutations m SET pos = ch.pos, item = ch.item, version = ch.version,
                result = CASE WHEN ch.type = 'REMOVED' THEN 'true'::jsonb ELSE ch.item END
-             FROM ${s}.changes ch WHERE ch.pos = $4 AND m.collection = $1 AND m.origin = $2 AND m.mutation_id = $3
+             FROM ${s}.changes ch
+             WHERE ch.pos = NULLIF(current_setting('livecrud.pos', true), '')::bigint
+               AND m.collection = $1 AND m.origin = $2 AND m.mutation_id = $3
              RETURNING ch.collection, ch.type, ch.id, ch.version::text, ch.item, ch.prev, ch.mutation_id, ch.client_id, ch.origin, ch.pos::text`,
-            [collection, origin, mutationId, pos],
+            [collection, origin, mutationId],
           )
-          return { change: done[0]! }
+          // None: the UPDATE changed no mapped value, so the trigger wrote nothing.
+          if (done[0]) return { change: done[0] }
         }
         // No change: a refusal, a no-op decision, or an UPDATE that changed no mapped value.
         const result = failure ? null : decision?.action === 'none' ? decision.result : current
