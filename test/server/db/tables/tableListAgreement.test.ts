@@ -254,5 +254,30 @@ describe.each(BACKENDS)(
       }
       await agrees('typed', items, queries)
     })
+
+    it('equality, $in and integer ranges on indexed columns and on the key are answered through the indexes', async () => {
+      const table = store.tables.get('typed')!
+      const plans: string[] = []
+      for (const filters of [
+        { i: 3 },
+        { i: { $in: [1, 2] } },
+        { i: { $gt: 2.5 } },
+        { id: { $in: ['1', '2'] } },
+      ]) {
+        const q = table.listSql(normalized({ filters, sort: 'f' }))
+        await b.tx(async (tx) => {
+          // Only possible if the predicate is written on the column itself.
+          await tx.query('SET LOCAL enable_seqscan = off')
+          const rows = await tx.query(`EXPLAIN ${q.text}`, q.values)
+          plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'))
+        })
+      }
+      expect(
+        plans.map((p) =>
+          /Index (Only )?Scan using typed_i_idx|Bitmap Index Scan on typed_i_idx/.test(p),
+        ),
+      ).toEqual([true, true, true, false])
+      expect(plans[3]).toMatch(/Index Scan using typed_pkey|Bitmap Index Scan on typed_pkey/)
+    })
   },
 )
