@@ -161,17 +161,33 @@ describe.each(BACKENDS)('mapped tables through two servers on %s', { timeout: 90
       code: 'BAD_REQUEST',
       message: 'field n must be an integer (got string)',
     })
+    // ifVersion against a version an outside writer made.
+    await b.sql(`UPDATE ${tasks} SET n = 9 WHERE id = 'p1'`)
+    const stale = await request(
+      writer.socket,
+      'PATCH',
+      'tasks',
+      { id: 'p1', n: 10 },
+      wm({ ifVersion: 3 }),
+    )
+    expect(stale.err).toMatchObject({
+      code: 'CONFLICT',
+      details: { current: { n: 9, _version: 4 } },
+    })
+    await ok(writer.socket, 'PATCH', 'tasks', { id: 'p1', n: 10 }, wm({ ifVersion: 4 }))
     await ok(writer.socket, 'DELETE', 'tasks', 'p1', wm())
     expect(await b.sql(`SELECT count(*)::int AS n FROM ${tasks} WHERE id IN ('p1', 'p2')`)).toEqual(
       [{ n: 0 }],
     )
     for (const sub of [writer, reader]) {
-      await eventually(() => sub.events.length >= 4)
+      await eventually(() => sub.events.length >= 6)
       expect(sub.events.map((e) => [e.type, e.id, e.meta.version])).toEqual([
         ['ADDED', 'p1', 1],
         ['CHANGED', 'p1', 2],
         ['CHANGED', 'p1', 3],
-        ['REMOVED', 'p1', 4],
+        ['CHANGED', 'p1', 4],
+        ['CHANGED', 'p1', 5],
+        ['REMOVED', 'p1', 6],
       ])
     }
     expect(writer.events[0]!.meta).toMatchObject({

@@ -10,7 +10,7 @@ import type { Queryable } from '../PgConnector.js'
 import { parseTableName, quoteIdent, type TableOptions } from './config.js'
 import { introspectTable, type TableShape } from './introspect.js'
 import { fromSql, idExpr, itemExpr, tableListSql } from './tableList.js'
-import { isKeyText, type Statement } from './tableWrite.js'
+import { isKeyText, writeStatement, type Statement } from './tableWrite.js'
 import { writeTableItem, type TableWriteContext } from './writeTableItem.js'
 import { installSql, uninstallSql } from './triggerSql.js'
 
@@ -90,6 +90,15 @@ export class TableCollection {
 
   listSql(query: NormalizedQuery, scope?: Filters): Statement {
     return tableListSql(this.schema, this.shape, query, scope)
+  }
+
+  /** livecrud's own INSERT / UPDATE / DELETE of row `id` with real column values (`tableWrite.ts`). */
+  writeSql(
+    id: Id,
+    decision: Parameters<typeof writeStatement>[2],
+    current: Item | null,
+  ): Statement {
+    return writeStatement(this.shape, id, decision, current)
   }
 
   /** The column's field name (for error messages). */

@@ -7,7 +7,7 @@ import { ITEM_MOVED } from '../postgresSchema.js'
 import { quoteIdent } from './config.js'
 import { tableWriteError } from './pgErrors.js'
 import type { TableCollection } from './TableCollection.js'
-import { writeStatement } from './tableWrite.js'
+import type { Statement } from './tableWrite.js'
 
 export interface TableWriteContext {
   db: PgConnector
@@ -66,11 +66,11 @@ export async function writeTableItem(
           'BAD_REQUEST',
           `id ${id} cannot be a key of ${table.shape.name.schema}.${table.shape.name.table} (column ${table.shape.key.column} is ${table.shape.key.codec.sqlType})`,
         ).toWire()
-      let dml: ReturnType<typeof writeStatement> | null = null
+      let dml: Statement | null = null
       if (!refusal && decision && decision.action !== 'none') {
         // A value the column cannot take is refused like a violated constraint (and remembered).
         try {
-          dml = writeStatement(table.shape, id, decision, current)
+          dml = table.writeSql(id, decision, current)
         } catch (err) {
           if (!(err instanceof LivecrudError)) throw err
           refusal = err.toWire()
