@@ -83,6 +83,23 @@ describe.each(BACKENDS)(
         )[0]!.n
       expect(await triggers()).toBe(3)
 
+      // With its triggers disabled, a livecrud write would go unheard: refused, nothing written.
+      await b.sql(`ALTER TABLE ${table('notes')} DISABLE TRIGGER USER`)
+      await expect(
+        first.write({
+          collection: 'notes',
+          id: 'n2',
+          mutationId: mid(),
+          decide: put({ body: 'x' }),
+        }),
+      ).rejects.toMatchObject({
+        code: 'INTERNAL',
+        message: expect.stringMatching(/^no change was captured/),
+      })
+      expect(
+        await b.sql(`SELECT count(*)::int AS n FROM ${table('notes')} WHERE id = 'n2'`),
+      ).toEqual([{ n: 0 }])
+      await b.sql(`ALTER TABLE ${table('notes')} ENABLE TRIGGER USER`)
       const sql = await first.uninstallTriggers(tables)
       expect(sql).toContain(
         `DROP TRIGGER IF EXISTS "livecrud_${b.schema}_row" ON "${b.app}"."notes"`,

@@ -135,8 +135,15 @@ export async function writeTableItem(
              RETURNING ch.collection, ch.type, ch.id, ch.version::text, ch.item, ch.prev, ch.mutation_id, ch.client_id, ch.origin, ch.pos::text`,
             [collection, origin, mutationId],
           )
-          // None: the UPDATE changed no mapped value, so the trigger wrote nothing.
           if (done[0]) return { change: done[0] }
+          // An INSERT or DELETE always has a change row: without one, nobody captures this table's
+          // changes (its triggers were dropped or disabled). Roll back rather than write unheard.
+          if (!current || decision?.action === 'delete')
+            throw new LivecrudError(
+              'INTERNAL',
+              `no change was captured on ${table.shape.name.schema}.${table.shape.name.table}: are its livecrud triggers installed and enabled?`,
+            )
+          // Else the UPDATE changed no mapped value, so the trigger wrote nothing.
         }
         // No change: a refusal, a no-op decision, or an UPDATE that changed no mapped value.
         const result = failure ? null : decision?.action === 'none' ? decision.result : current
