@@ -27,6 +27,9 @@ export class MappedTables {
   private readonly byCollection = new Map<string, TableCollection>()
   private readonly log: (line: string) => void
   private timer: NodeJS.Timeout | null = null
+  private readonly warned = new Map<string, string>()
+  /** The shape each table's triggers and item function were last installed (or checked) for. */
+  private readonly installed = new Map<string, string>()
 
   constructor(
     private readonly schema: string,
@@ -60,6 +63,7 @@ export class MappedTables {
     for (const table of this.all()) {
       await table.introspect(tx)
       await this.installOne(tx, table, this.options.installTriggers ?? true)
+      this.installed.set(table.collection, table.shape.signature)
     }
   }
 
@@ -105,19 +109,28 @@ export class MappedTables {
   async refresh(db: PgConnector): Promise<void> {
     for (const table of this.all()) {
       try {
-        if (!(await table.introspect(db))) continue
+        await table.introspect(db)
+        this.warned.delete(table.collection)
+        if (this.installed.get(table.collection) === table.shape.signature) continue
         if (this.options.installTriggers ?? true)
           await db.transaction(async (tx) => {
+            // A trigger's DDL waits for open transactions on the table, and writers would queue
+            // behind it: give up quickly instead, and try again at the next poll.
+            await tx.query(`SET LOCAL lock_timeout = '1s'`)
             await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
               `livecrud:${this.schema}`,
             ])
             await this.installOne(tx, table, true)
           })
+        this.installed.set(table.collection, table.shape.signature)
         this.log(
           `livecrud: the table of collection ${table.collection} changed; now mapping ${table.shape.columns.map((c) => c.field).join(', ')}`,
         )
       } catch (err) {
-        console.warn(`livecrud: collection ${table.collection}: ${(err as Error).message}`)
+        // Once per distinct problem, not at every poll; the previous mapping stays in use.
+        const message = `livecrud: collection ${table.collection}: ${(err as Error).message}`
+        if (this.warned.get(table.collection) !== message) console.warn(message)
+        this.warned.set(table.collection, message)
       }
     }
   }
