@@ -45,6 +45,21 @@ export default defineConfig({
           include: ['test/react/**/*.test.{ts,tsx}'],
         },
       },
+      {
+        // Type tests: vitest runs tsc over these files (`expectTypeOf`, `@ts-expect-error`) and
+        // reports each `it` as a test. `npm run typecheck` covers them too (tsconfig includes test/).
+        test: {
+          ...timeouts,
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/**/*.test-d.ts'],
+            tsconfig: './tsconfig.typetests.json',
+          },
+        },
+      },
     ],
   },
 })

@@ -61,3 +61,25 @@ test('sort, filter and page controls stay exact while the other client writes', 
   await expect(a.pane.getByTestId('total')).toHaveText('0 tasks')
   await waitIdle(b.pane)
 })
+
+test('the form shows the schema’s message for an invalid task and creates nothing', async ({
+  openClient,
+}) => {
+  const a = await openClient({ name: 'A' })
+  const b = await openClient({ name: 'B' })
+  await a.pane.getByTestId('new-title').fill('   ')
+  await a.pane.getByTestId('new-submit').click()
+  await expect(a.pane.getByTestId('new-invalid')).toHaveText('a task needs a title')
+  await a.pane.getByTestId('new-title').fill('x'.repeat(201))
+  await a.pane.getByTestId('new-submit').click()
+  await expect(a.pane.getByTestId('new-invalid')).toHaveText('a title has at most 200 characters')
+  // The refused title stays in the field to fix; nothing was applied, queued or sent.
+  await expect(a.pane.getByTestId('new-title')).toHaveValue('x'.repeat(201))
+  await expect(a.pane.getByTestId('task-row')).toHaveCount(0)
+  await expect(a.pane.getByTestId('pending-count')).toHaveText('0')
+
+  await createTask(a.pane, 'Valid')
+  await expect(a.pane.getByTestId('new-invalid')).toHaveCount(0)
+  await expect.poll(() => titles(b.pane)).toEqual(['Valid'])
+  await waitIdle(a.pane)
+})

@@ -16,8 +16,11 @@ export const TARGET = { ownKB: 12, allKB: 40 } as const
 /**
  * The ceiling `npm test` enforces for `livecrud`: a ratchet a little above today's size, so growth fails
  * the build while the code works its way down to TARGET. Lower it whenever the bundle shrinks.
+ * Typed collections (issue 18: schema checks of writes, `validateIncoming`) were allowed 0.7 KB on top
+ * of what the bundle measured before them (own 18.29 KB, all 47.35 KB, 2026-12-04); they measured
+ * own 18.92 KB (+0.63), all 48.02 KB (+0.67).
  */
-export const BUDGET = { ownKB: 18.5, allKB: 48 } as const
+export const BUDGET = { ownKB: 18.99, allKB: 48.05 } as const
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 

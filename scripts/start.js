@@ -62,6 +62,8 @@ async function waitReady(child, port, timeoutMs) {
 function startServer(db) {
   const args = ['--import', 'tsx', 'src/server/cli.ts', '--port', String(serverPort)]
   args.push('--host', host, '--db', db)
+  // The board's schema: the server validates writes with the same object the page uses.
+  args.push('--collections', 'playground/src/collections.ts')
   // The playground is another origin than the server: allow exactly its two spellings.
   for (const origin of [`http://${host}:${vitePort}`, `http://localhost:${vitePort}`])
     args.push('--allow-origin', origin)

@@ -6,6 +6,7 @@ export {
   ServerError,
   TimeoutError,
   TlsError,
+  ValidationError,
 } from './client/errors.js'
 export { LivecrudError, SERVER_ERROR_CODES } from './protocol/errors.js'
 export type { ErrorCode, ServerErrorCode, ClientErrorCode, WireError } from './protocol/errors.js'
@@ -17,7 +18,13 @@ export type {
   LiveQuery,
   LiveQuerySnapshot,
   LivecrudClient,
+  CollectionName,
+  PatchInput,
   PendingWrite,
+  PostInput,
+  PutInput,
+  QueryInput,
+  Untyped,
   QueryStatus,
   StoreChange,
   UnseenChange,
@@ -42,3 +49,14 @@ export type {
   WriteMeta,
 } from './protocol/types.js'
 export type { Operation } from './protocol/jsonPatch.js'
+export type {
+  Collections,
+  FieldPath,
+  FiltersOf,
+  InputOf,
+  ItemOf,
+  ListQueryOf,
+  SortKeyOf,
+  SortSpecOf,
+  ValidationIssue,
+} from './protocol/schema.js'

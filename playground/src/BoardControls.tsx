@@ -18,7 +18,7 @@ export function BoardControls({ view, total, onChange }: Props) {
         <select
           value={view.sort}
           data-testid="sort"
-          onChange={(e) => set({ sort: e.target.value })}
+          onChange={(e) => set({ sort: e.target.value as BoardView['sort'] })}
         >
           {SORTS.map((s) => (
             <option key={s.value} value={s.value}>

@@ -1,10 +1,9 @@
 import { useMemo, useState } from 'react'
-import { useItemIds } from 'livecrud/react'
 import { BoardControls } from './BoardControls.js'
 import { describeError } from './describeError.js'
 import { NewTaskForm } from './NewTaskForm.js'
 import { TaskRow } from './TaskRow.js'
-import { DEFAULT_VIEW, TASKS, toListQuery } from './tasks.js'
+import { DEFAULT_VIEW, TASKS, toListQuery, useItemIds } from './tasks.js'
 
 export function TaskBoard() {
   const [view, setView] = useState(DEFAULT_VIEW)

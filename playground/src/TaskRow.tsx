@@ -1,8 +1,15 @@
 import { useState } from 'react'
 import { LivecrudError } from 'livecrud'
-import { useItem, useMutation } from 'livecrud/react'
 import { describeError } from './describeError.js'
-import { PRIORITY_LABELS, TASKS, type Task } from './tasks.js'
+import {
+  PRIORITIES,
+  PRIORITY_LABELS,
+  TASKS,
+  useItem,
+  useMutation,
+  type Priority,
+  type Task,
+} from './tasks.js'
 
 interface Conflict {
   mine: string
@@ -11,9 +18,9 @@ interface Conflict {
 
 /** One task, read from the store by id: only this row re-renders when the task changes. */
 export function TaskRow({ id }: { id: string }) {
-  const { data: task, isPending, error: loadError } = useItem<Task>(TASKS, id)
+  const { data: task, isPending, error: loadError } = useItem(TASKS, id)
   // The hook keeps the last failed write as `error`; unawaited promises are safe to drop.
-  const { patch, remove, error: writeError, reset } = useMutation<Task>(TASKS)
+  const { patch, remove, error: writeError, reset } = useMutation(TASKS)
   const [draft, setDraft] = useState<{ title: string; baseVersion: number } | null>(null)
   const [conflict, setConflict] = useState<Conflict | null>(null)
   if (!task) return null
@@ -79,11 +86,11 @@ export function TaskRow({ id }: { id: string }) {
         value={task.priority}
         aria-label="priority"
         data-testid="task-priority"
-        onChange={(e) => void patch({ id, priority: Number(e.target.value) })}
+        onChange={(e) => void patch({ id, priority: Number(e.target.value) as Priority })}
       >
-        {Object.entries(PRIORITY_LABELS).map(([value, label]) => (
+        {PRIORITIES.map((value) => (
           <option key={value} value={value}>
-            {label}
+            {PRIORITY_LABELS[value]}
           </option>
         ))}
       </select>

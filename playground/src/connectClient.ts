@@ -1,10 +1,11 @@
 import { io } from 'socket.io-client'
 import { createClient, type LivecrudClient } from 'livecrud'
 import { NetControls } from './NetControls.js'
+import { boardCollections } from './tasks.js'
 
 export interface PlaygroundClient {
   name: string
-  client: LivecrudClient
+  client: LivecrudClient<typeof boardCollections>
   net: NetControls
 }
 
@@ -20,7 +21,8 @@ export function connectClient(serverUrl: string, name: string): PlaygroundClient
     reconnectionDelayMax: 2000,
   })
   const net = new NetControls(socket)
-  const client = createClient({ socket, clientId })
+  // The schema types the client and checks every write before it is applied.
+  const client = createClient({ socket, clientId, collections: boardCollections })
   if (!socket.active) socket.connect()
   return { name, client, net }
 }

@@ -1,4 +1,4 @@
-import type { Task } from './tasks.js'
+import type { Priority, Task } from './tasks.js'
 
 const VERBS = [
   'Write',
@@ -28,7 +28,7 @@ export function sampleTasks(count: number): Omit<Task, 'id' | '_version'>[] {
   return Array.from({ length: count }, () => ({
     title: `${pick(VERBS)} ${pick(THINGS)}`,
     done: Math.random() < 0.3,
-    priority: 1 + Math.floor(Math.random() * 3),
+    priority: (1 + Math.floor(Math.random() * 3)) as Priority,
     assignee: pick(PEOPLE),
     createdAt: new Date().toISOString(),
   }))

@@ -1,18 +1,23 @@
-import type { Filters, Item, ListQuery } from 'livecrud'
+import type { FiltersOf, ItemOf, ListQueryOf, SortKeyOf } from 'livecrud'
+import { createHooks } from 'livecrud/react'
+import { taskSchema, type collections } from './collections.js'
 import { collectionName } from './config.js'
 
-export const TASKS = collectionName
+/**
+ * The collection's name: `tasks`, or `?collection=` (each e2e test uses one of its own). Either way
+ * it holds tasks, so it is typed as the `tasks` of `collections`, and validated with its schema.
+ */
+export const TASKS = collectionName as 'tasks'
+export const boardCollections = { [TASKS]: taskSchema } as typeof collections
 
-export interface Task extends Item {
-  title: string
-  done: boolean
-  /** 1 low, 2 normal, 3 high: a number so that sorting by it means something. */
-  priority: number
-  assignee: string
-  createdAt: string
-}
+/** The hooks, typed by the schema: `useItem(TASKS, id).data` is a `Task`. */
+export const { useItem, useItemIds, useMutation } = createHooks(boardCollections)
 
-export const PRIORITY_LABELS: Record<number, string> = { 1: 'low', 2: 'normal', 3: 'high' }
+export type Task = ItemOf<typeof taskSchema>
+export type Priority = Task['priority']
+
+export const PRIORITY_LABELS: Record<Priority, string> = { 1: 'low', 2: 'normal', 3: 'high' }
+export const PRIORITIES = [1, 2, 3] as const satisfies readonly Priority[]
 
 export const SORTS = [
   { value: '-createdAt', label: 'newest first' },
@@ -23,7 +28,7 @@ export const SORTS = [
 ] as const
 
 export interface BoardView {
-  sort: string
+  sort: (typeof SORTS)[number]['value']
   status: 'all' | 'open' | 'done'
   assignee: string
   page: number
@@ -38,9 +43,10 @@ export const DEFAULT_VIEW: BoardView = {
   pageSize: 8,
 }
 
-export function toListQuery(view: BoardView): ListQuery {
-  const filters: Filters = {}
+export function toListQuery(view: BoardView): ListQueryOf<Task> {
+  const filters: FiltersOf<Task> = {}
   if (view.status !== 'all') filters.done = view.status === 'done'
   if (view.assignee) filters.assignee = view.assignee
-  return { page: view.page, pageSize: view.pageSize, sort: view.sort.split(','), filters }
+  const sort = view.sort.split(',') as SortKeyOf<Task>[]
+  return { page: view.page, pageSize: view.pageSize, sort, filters }
 }

@@ -16,7 +16,6 @@ import { ConflictError, ServerError } from './errors.js'
 import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
 import { listByIds } from './listByIds.js'
 import { randomId } from './randomId.js'
-import type { LocalMutation } from './store/actions.js'
 import { StoreRegistry } from './StoreRegistry.js'
 import type { StoreFactory } from './StoreRegistry.js'
 import { SubscriptionManager } from './SubscriptionManager.js'
@@ -32,6 +31,7 @@ import type {
   WriteOptions,
 } from './types.js'
 import { callSafely } from './callSafely.js'
+import { schemaChecks, type PreparedWrite, type CheckWrite } from './validation.js'
 
 const DEFAULT_TIMEOUT = 10_000
 const DEFAULT_MAX_QUEUE = 1000
@@ -47,11 +47,7 @@ export interface ClientStats {
   writeSends: number
 }
 
-interface Prepared {
-  id: Id
-  payload: unknown
-  mutation: LocalMutation
-}
+type Prepared = PreparedWrite
 
 /** The client: requests, stores, subscriptions and the write queue wired together. */
 export class ClientCore implements LivecrudClient {
@@ -68,6 +64,7 @@ export class ClientCore implements LivecrudClient {
   private queryClient: QueryClient | undefined
   private readonly unsubscribeDelay: number
   private readonly listCacheTime: number
+  private readonly checkWrite: CheckWrite
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
@@ -81,6 +78,7 @@ export class ClientCore implements LivecrudClient {
       timeout: positive(options.timeout, DEFAULT_TIMEOUT),
     })
     this.stores = new StoreRegistry(storeFactory)
+    this.checkWrite = schemaChecks(options, this.stores)
     this.stores.onCreate((collection, store) => {
       store.onNeedsFetch?.((ids) => void this.refresh(collection, ids))
     })
@@ -127,8 +125,9 @@ export class ClientCore implements LivecrudClient {
       }
       if (!isItem(result))
         throw new ServerError('INTERNAL', 'the server answered GET with a malformed item')
-      this.stores.dispatch(collection, { type: 'server/items', items: [result] })
-      return result as T
+      const items = [result]
+      this.stores.dispatch(collection, { type: 'server/items', items })
+      return items[0] as T | undefined
     })
   }
 
@@ -315,6 +314,7 @@ export class ClientCore implements LivecrudClient {
       throw new ServerError('INTERNAL', 'the server answered LIST with a malformed result', result)
     const items = result.items.filter(isItem)
     if (items.length) this.stores.dispatch(collection, { type: 'server/items', items })
+    result.items = items
     return result
   }
 
@@ -325,7 +325,7 @@ export class ClientCore implements LivecrudClient {
     prepare: () => Prepared,
   ): Promise<R> {
     try {
-      const prepared = prepare()
+      const prepared = this.checkWrite(collection, prepare())
       this.writes.checkCapacity()
       const mutationId = randomId()
       const meta: WriteMeta = { mutationId }

@@ -31,6 +31,12 @@ export class StoreRegistry {
   private readonly batcher = new Batcher()
   private readonly created = new Set<(collection: string, store: StoreLike) => void>()
 
+  /**
+   * Sees every action before its store does (`validateIncoming`): it may replace it, or leave items
+   * out of a `server/items` / `server/reset` in place (GET and LIST then answer without them).
+   */
+  screen: ((collection: string, action: StoreAction) => StoreAction) | undefined
+
   constructor(private readonly factory: StoreFactory) {}
 
   /** Called for every store created from now on. */
@@ -49,7 +55,7 @@ export class StoreRegistry {
   }
 
   dispatch(collection: string, action: StoreAction): void {
-    this.get(collection).dispatch(action)
+    this.get(collection).dispatch(this.screen ? this.screen(collection, action) : action)
   }
 
   /**

@@ -1,6 +1,7 @@
 import { LivecrudError, isServerErrorCode, isWireError } from '../protocol/errors.js'
 import type { ServerErrorCode, WireError } from '../protocol/errors.js'
 import type { Item } from '../protocol/types.js'
+import { describeIssues, type ValidationIssue } from '../protocol/schema.js'
 
 /** No answer within the timeout. The server may or may not have applied the request. */
 export class TimeoutError extends LivecrudError {
@@ -51,6 +52,20 @@ export class TlsError extends LivecrudError {
       `the server's TLS certificate was not accepted (${reason}: ${message}); trust its CA, e.g. createClient({ socket: io(url, { ca }) }) in Node`,
       { reason },
     )
+  }
+}
+
+/**
+ * The collection's schema refused a write before anything happened: nothing applied, queued or sent.
+ * `issues` has the shape the server sends in a BAD_REQUEST's `details.issues`.
+ */
+export class ValidationError extends LivecrudError {
+  override name = 'ValidationError'
+  declare readonly code: 'VALIDATION'
+  readonly issues: ValidationIssue[]
+  constructor(collection: string, issues: ValidationIssue[]) {
+    super('VALIDATION', `invalid ${collection} item: ${describeIssues(issues)}`, { issues })
+    this.issues = issues
   }
 }
 

@@ -1,10 +1,34 @@
 import type { Socket } from 'socket.io-client'
 import type { ChangeEvent, Id, Item, ListQuery, Operation } from '../protocol/index.js'
 import type { LivecrudError } from '../protocol/errors.js'
+import type {
+  Collections,
+  InputOf,
+  ItemOf,
+  ListQueryOf,
+  NoCollections,
+} from '../protocol/schema.js'
 
 /** Public contract of the client. Implementations live beside this file; React binds to these types only. */
 
-export interface ClientOptions {
+export interface ClientOptions<C extends Collections = NoCollections> {
+  /**
+   * One Standard Schema per collection (the same object the server gets). It types every API
+   * (`client.collection('tasks')` is a `CollectionHandle<Task>`; other names are type errors) and
+   * validates every write of those collections before it is applied: an invalid one rejects with a
+   * `ValidationError`, nothing queued or sent. A JSON Patch is checked on the item it produces (when
+   * the store holds the item; else only the server checks it). The check is synchronous: writes of a
+   * schema that answers asynchronously are left to the server, which awaits it.
+   */
+  collections?: C
+  /**
+   * Check items arriving from the server against their schema too (default: off; the server
+   * validated them on write, and rows written outside livecrud may predate the schema). 'warn' logs
+   * each invalid item (collection, id, issues) and keeps it; 'drop' logs it and leaves it out: GET
+   * answers undefined, lists skip it (their `total` still counts it), an event that would make it
+   * invalid removes it from the store. Needs synchronous schemas (an asynchronous one is not checked).
+   */
+  validateIncoming?: 'warn' | 'drop'
   /** Server URL (`io(url)`), or pass an existing `socket`. */
   url?: string
   socket?: Socket
@@ -117,13 +141,39 @@ export interface LiveQuery<T extends Item = Item> {
   refetch(): Promise<void>
 }
 
-export interface CollectionHandle<T extends Item = Item> {
+declare const untyped: unique symbol
+/** The write type of a collection without a schema: writes and queries take loose types. */
+export interface Untyped {
+  readonly [untyped]: true
+}
+
+/** `postItem`'s argument: the schema's input (fields with defaults optional), `id` optional. */
+export type PostInput<T extends Item, In> = In extends Untyped
+  ? Partial<T> & Record<string, unknown>
+  : In & { id?: Id }
+/** `putItem`'s argument: the schema's input with the item's `id`. */
+export type PutInput<T extends Item, In> = In extends Untyped
+  ? T | (Partial<T> & { id: Id })
+  : In & { id: Id; _version?: number }
+/** `patchItem`'s merge argument: any part of the schema's input, with the item's `id`. */
+export type PatchInput<T extends Item, In> = In extends Untyped
+  ? Partial<T> & { id: Id }
+  : Partial<In> & { id: Id; _version?: number }
+/** A list query: with a schema, sort and filters name only fields of `T`. */
+export type QueryInput<T extends Item, In> = In extends Untyped ? ListQuery : ListQueryOf<T>
+
+/**
+ * One collection's operations. `T` is its item type; `In` what writes send (the schema's input), or
+ * `Untyped` for a collection without a schema.
+ */
+export interface CollectionHandle<T extends Item = Item, In = Untyped> {
   readonly name: string
   getItem(id: Id, timeout?: number): Promise<T | undefined>
-  getItems(query?: ListQuery): Promise<T[]>
-  postItem(item: Partial<T> & Record<string, unknown>, options?: WriteOptions): Promise<T>
-  putItem(item: T | (Partial<T> & { id: Id }), options?: WriteOptions): Promise<T>
-  patchItem(patch: (Partial<T> & { id: Id }) | Operation[], options?: WriteOptions): Promise<T>
+  getItems(query?: QueryInput<T, In>): Promise<T[]>
+  postItem(item: PostInput<T, In>, options?: WriteOptions): Promise<T>
+  putItem(item: PutInput<T, In>, options?: WriteOptions): Promise<T>
+  /** A partial item (top-level fields merged), or JSON Patch operations with `/<id>/…` paths. */
+  patchItem(patch: PatchInput<T, In> | Operation[], options?: WriteOptions): Promise<T>
   deleteItem(id: Id, options?: WriteOptions): Promise<boolean>
   /** Synchronous visible value from the store; no request. */
   peek(id: Id): T | undefined
@@ -134,34 +184,81 @@ export interface CollectionHandle<T extends Item = Item> {
   /** Called once per batch with the visible changes of this collection (also keeps it subscribed). */
   subscribe(listener: (changes: StoreChange<T>[]) => void): () => void
   /** A live list: sorted, filtered, paged, kept exact as events arrive. */
-  query(query?: ListQuery): LiveQuery<T>
+  query(query?: QueryInput<T, In>): LiveQuery<T>
 }
 
-export interface LivecrudClient {
+/** Names of the collections `C` types (none without `collections`). */
+export type CollectionName<C extends Collections> = NoCollections extends C
+  ? never
+  : keyof C & string
+/** Any name when the client has no `collections`; none when it has. */
+type LooseName<C extends Collections> = NoCollections extends C ? string : never
+/** The item type of collection `N`. */
+export type ItemIn<C extends Collections, N extends keyof C> = ItemOf<C[N]>
+/** The handle of collection `N` of `C`. */
+export type HandleOf<C extends Collections, N extends keyof C> = CollectionHandle<
+  ItemOf<C[N]>,
+  InputOf<C[N]>
+>
+
+/**
+ * The client. With `collections` (`LivecrudClient<typeof collections>`) every collection argument is
+ * one of its names and the types follow from its schema; without, any name with explicit generics.
+ */
+export interface LivecrudClient<C extends Collections = NoCollections> {
   readonly clientId: string
+  getItem<N extends CollectionName<C>>(
+    id: Id,
+    collection: N,
+    timeout?: number,
+  ): Promise<ItemIn<C, N> | undefined>
   getItem<T extends Item = Item>(
     id: Id,
-    collection: string,
+    collection: LooseName<C>,
     timeout?: number,
   ): Promise<T | undefined>
-  getItems<T extends Item = Item>(query: ListQuery, collection: string): Promise<T[]>
+  getItems<N extends CollectionName<C>>(
+    query: ListQueryOf<ItemIn<C, N>>,
+    collection: N,
+  ): Promise<ItemIn<C, N>[]>
+  getItems<T extends Item = Item>(query: ListQuery, collection: LooseName<C>): Promise<T[]>
+  postItem<N extends CollectionName<C>>(
+    item: PostInput<ItemIn<C, N>, InputOf<C[N]>>,
+    collection: N,
+    options?: WriteOptions,
+  ): Promise<ItemIn<C, N>>
   postItem<T extends Item = Item>(
     item: Record<string, unknown>,
-    collection: string,
+    collection: LooseName<C>,
     options?: WriteOptions,
   ): Promise<T>
+  putItem<N extends CollectionName<C>>(
+    item: PutInput<ItemIn<C, N>, InputOf<C[N]>>,
+    collection: N,
+    options?: WriteOptions,
+  ): Promise<ItemIn<C, N>>
   putItem<T extends Item = Item>(
     item: Record<string, unknown> & { id: Id },
-    collection: string,
+    collection: LooseName<C>,
     options?: WriteOptions,
   ): Promise<T>
+  patchItem<N extends CollectionName<C>>(
+    patch: PatchInput<ItemIn<C, N>, InputOf<C[N]>> | Operation[],
+    collection: N,
+    options?: WriteOptions,
+  ): Promise<ItemIn<C, N>>
   patchItem<T extends Item = Item>(
     patch: (Record<string, unknown> & { id: Id }) | Operation[],
-    collection: string,
+    collection: LooseName<C>,
     options?: WriteOptions,
   ): Promise<T>
-  deleteItem(id: Id, collection: string, options?: WriteOptions): Promise<boolean>
-  collection<T extends Item = Item>(name: string): CollectionHandle<T>
+  deleteItem(
+    id: Id,
+    collection: CollectionName<C> | LooseName<C>,
+    options?: WriteOptions,
+  ): Promise<boolean>
+  collection<N extends CollectionName<C>>(name: N): HandleOf<C, N>
+  collection<T extends Item = Item>(name: LooseName<C>): CollectionHandle<T>
   /** Runs `fn`; listeners are notified once at the end, however many changes it made. */
   batch<R>(fn: () => R): R
   getConnectionState(): ConnectionState
@@ -172,6 +269,6 @@ export interface LivecrudClient {
   /** Raw push events as received (before store application), for devtools. */
   onEvent(listener: (event: ChangeEvent) => void): () => void
   /** Last seq applied per subscribed collection. */
-  getSeq(collection: string): number | undefined
+  getSeq(collection: CollectionName<C> | LooseName<C>): number | undefined
   close(): void
 }

@@ -11,8 +11,12 @@ export const SERVER_ERROR_CODES = [
 ] as const
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number]
 
-/** Codes only the client produces: the request's outcome is unknown. */
-export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'QUEUE_FULL' | 'TLS'
+/**
+ * Codes only the client produces: TIMEOUT and DISCONNECTED leave the request's outcome unknown;
+ * QUEUE_FULL, TLS (the server's certificate was not accepted) and VALIDATION (the collection's
+ * schema refused the write) mean nothing was sent.
+ */
+export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'QUEUE_FULL' | 'TLS' | 'VALIDATION'
 export type ErrorCode = ServerErrorCode | ClientErrorCode
 
 /** The first argument of a failed ack. */

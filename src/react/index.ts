@@ -11,6 +11,7 @@ export { useItemIds, type UseItemIdsOptions, type UseItemIdsResult } from './use
 export { useLiveQuery } from './useLiveQuery.js'
 export { useMutation, type UseMutationResult } from './useMutation.js'
 export { useConnectionState } from './useConnectionState.js'
+export { createHooks, type TypedHooks } from './createHooks.js'
 export { usePendingWrites, type UsePendingWritesOptions } from './usePendingWrites.js'
 export type {
   CollectionHandle,
@@ -25,4 +26,5 @@ export type {
   WriteOptions,
 } from '../client/types.js'
 export type { Id, Item, ListQuery } from '../protocol/types.js'
+export type { Collections, InputOf, ItemOf, ListQueryOf } from '../protocol/schema.js'
 export type { LivecrudError } from '../protocol/errors.js'

@@ -1,18 +1,26 @@
 import { useMemo, useReducer } from 'react'
-import type { CollectionHandle, WriteOptions } from '../client/types.js'
+import type {
+  CollectionHandle,
+  PatchInput,
+  PostInput,
+  PutInput,
+  Untyped,
+  WriteOptions,
+} from '../client/types.js'
 import type { LivecrudError } from '../protocol/errors.js'
 import type { Operation } from '../protocol/jsonPatch.js'
 import type { Id, Item } from '../protocol/types.js'
 import { toLivecrudError } from './toLivecrudError.js'
 import { useLivecrudClient, type HookOptions } from './useLivecrudClient.js'
 
-export interface UseMutationResult<T extends Item = Item> {
+/** `In`: what writes send (a collection schema's input), or `Untyped` without a schema. */
+export interface UseMutationResult<T extends Item = Item, In = Untyped> {
   /** Create (optimistic by default; the id is generated unless given). */
-  post(item: Partial<T> & Record<string, unknown>, options?: WriteOptions): Promise<T>
+  post(item: PostInput<T, In>, options?: WriteOptions): Promise<T>
   /** Replace. */
-  put(item: T | (Partial<T> & { id: Id }), options?: WriteOptions): Promise<T>
+  put(item: PutInput<T, In>, options?: WriteOptions): Promise<T>
   /** Merge a partial object, or apply JSON Patch operations. */
-  patch(patch: (Partial<T> & { id: Id }) | Operation[], options?: WriteOptions): Promise<T>
+  patch(patch: PatchInput<T, In> | Operation[], options?: WriteOptions): Promise<T>
   remove(id: Id, options?: WriteOptions): Promise<boolean>
   /** True while a write started through this hook awaits the server. */
   isPending: boolean

@@ -2,17 +2,21 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createServer } from './createServer.js'
 import { openCliStore, TABLE_OPTIONS, TABLE_USAGE } from './cliTables.js'
+import { loadCollections } from './loadCollections.js'
 
 const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db memory]
                        [--allow-origin https://app.example]... [--allow-any-origin]
                        [--tls-cert cert.pem --tls-key key.pem]
+                       [--collections ./collections.js]
   --port          port to listen on (0 = a free port; default 3000)
   --host          interface to bind (default 127.0.0.1)
   --db            store URL (default memory)
   --allow-origin  a browser origin allowed to connect (repeatable; default same-origin only)
   --allow-any-origin  accept every browser origin (development only)
   --tls-cert      PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)
-  --tls-key       PEM private key file of --tls-cert${TABLE_USAGE}`
+  --tls-key       PEM private key file of --tls-cert
+  --collections   a module exporting \`collections\` (one Standard Schema per collection): writes
+                  to them are validated and stored as the schema's output${TABLE_USAGE}`
 
 /** Runs the server until SIGINT/SIGTERM; prints `livecrud-server listening on <url>` when ready. */
 export async function main(argv: string[]): Promise<void> {
@@ -26,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       'allow-any-origin': { type: 'boolean', default: false },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      collections: { type: 'string' },
       ...TABLE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
     certFile !== undefined && keyFile !== undefined
       ? { cert: readPem(certFile, '--tls-cert'), key: readPem(keyFile, '--tls-key') }
       : undefined
+  const collections = values.collections ? await loadCollections(values.collections) : undefined
   const store = await openCliStore(values)
   if (!store) return
   const server = await createServer({
@@ -53,8 +59,10 @@ export async function main(argv: string[]): Promise<void> {
     store,
     allowedOrigins: values['allow-any-origin'] ? '*' : values['allow-origin'],
     tls,
+    collections,
   })
-  console.log(`livecrud-server listening on ${server.url} (store: ${store.kind})`)
+  const schemas = collections ? `, schemas: ${Object.keys(collections).join(', ')}` : ''
+  console.log(`livecrud-server listening on ${server.url} (store: ${store.kind}${schemas})`)
   let stopping = false
   const stop = () => {
     if (stopping) return

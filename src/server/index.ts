@@ -23,3 +23,4 @@ export type {
   WriteRequest,
   WriteResult,
 } from './stores/Store.js'
+export type { Collections, ValidationIssue } from '../protocol/schema.js'

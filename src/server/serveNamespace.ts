@@ -100,6 +100,7 @@ export function serveNamespace<U>(namespace: Namespace, parts: NamespaceParts<U>
         limits,
         fanout: parts.fanout,
         allowWritesOutOfScope: options.allowWritesOutOfScope ?? false,
+        schemas: options.collections,
         conn,
       },
       parts.ownsServer,

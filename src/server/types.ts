@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Namespace, Server, Socket } from 'socket.io'
 import type { Filters, Id, Item, NormalizedQuery, Operation } from '../protocol/index.js'
+import type { Collections } from '../protocol/schema.js'
 import type { Store } from './stores/Store.js'
 import type { Limits } from './limits.js'
 
@@ -40,6 +41,13 @@ export interface AuthorizeContext<U = unknown> {
 }
 
 export interface ServerOptions<U = unknown> {
+  /**
+   * One Standard Schema per collection (the same object the clients get). Every POST, PUT and PATCH
+   * of those collections is validated on the item it would store (after the patch), refused with
+   * BAD_REQUEST and `details.issues` when invalid, and stored as the schema's output. Collections
+   * without a schema are not validated. See `schemaValidation.ts`.
+   */
+  collections?: Collections
   /** Port to listen on (default 0 = a free port). */
   port?: number
   /** Interface to bind (default 127.0.0.1). */

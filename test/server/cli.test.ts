@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { io } from 'socket.io-client'
 import { afterAll, describe, expect, it } from 'vitest'
-import { connect, ok, recordEvents, settle, wm } from './helpers.js'
+import { connect, ok, recordEvents, request, settle, wm } from './helpers.js'
 import { makeTestCert } from './tlsCert.js'
 
 const bin = fileURLToPath(new URL('../../bin/livecrud-server.js', import.meta.url))
@@ -100,6 +100,23 @@ describe('livecrud-server CLI', () => {
       code: 1,
       err: expect.stringContaining('--tls-cert: cannot read /nonexistent/c.pem (ENOENT)'),
     })
+  }, 30_000)
+
+  it('validates writes with the schemas of a --collections module', async () => {
+    const module = fileURLToPath(new URL('./fixtures/collections.mjs', import.meta.url))
+    const url = await startCli(['--port', '0', '--db', 'memory', '--collections', module])
+    const a = await connect({ url })
+    const bad = await request(a, 'POST', 'notes', { text: ' ' }, wm())
+    expect(bad.err).toMatchObject({
+      code: 'BAD_REQUEST',
+      details: { issues: [{ path: ['text'] }] },
+    })
+    const { result } = await ok(a, 'POST', 'notes', { text: ' hi ' }, wm())
+    expect(result).toMatchObject({ text: 'hi', pinned: false })
+    a.close()
+    const exited = new Promise<number | null>((r) => child!.once('exit', r))
+    child!.kill('SIGTERM')
+    expect(await exited).toBe(0)
   }, 30_000)
 
   it('refuses an unknown store URL with a usage message', async () => {

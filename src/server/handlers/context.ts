@@ -1,3 +1,4 @@
+import type { Collections } from '../../protocol/schema.js'
 import type { Connection } from '../Connection.js'
 import type { Fanout } from '../fanout.js'
 import type { Limits } from '../limits.js'
@@ -11,6 +12,8 @@ export interface HandlerContext<U = unknown> {
   limits: Limits
   fanout: Fanout
   allowWritesOutOfScope: boolean
+  /** One Standard Schema per collection (`ServerOptions.collections`): writes are validated. */
+  schemas?: Collections | undefined
   conn: Connection<U>
 }
 

@@ -18,6 +18,7 @@ import {
 import { jsonEqual } from '../applyPatch.js'
 import type { HandlerContext, Reply } from './context.js'
 import { nextForPatch, parsePatch } from './patchPlan.js'
+import { patchCheck, validatedData } from '../schemaValidation.js'
 
 /** The pieces every write has; `plan` turns the user's view of the current item into new data. */
 interface WritePlan {
@@ -96,7 +97,7 @@ export async function handlePost(ctx: HandlerContext, [c, body, m]: unknown[]): 
   const item = validateItemBody(body, ctx.limits)
   const meta = validateWriteMeta(m)
   const id = item.id === undefined ? randomUUID() : validateId(item.id)
-  const data = withoutReserved(item)
+  const data = await validatedData(ctx, collection, id, withoutReserved(item))
   return runWrite(ctx, {
     action: 'POST',
     collection,
@@ -114,7 +115,7 @@ export async function handlePut(ctx: HandlerContext, [c, body, m]: unknown[]): P
   const meta = validateWriteMeta(m)
   if (item.id === undefined) throw new LivecrudError('BAD_REQUEST', 'PUT needs the item id')
   const id = validateId(item.id)
-  const data = withoutReserved(item)
+  const data = await validatedData(ctx, collection, id, withoutReserved(item))
   return runWrite(ctx, {
     action: 'PUT',
     collection,
@@ -130,15 +131,18 @@ export async function handlePatch(ctx: HandlerContext, [c, raw, m]: unknown[]): 
   const collection = validateCollection(c)
   const patch = parsePatch(raw, ctx.limits)
   const meta = validateWriteMeta(m)
-  return runWrite(ctx, {
-    action: 'PATCH',
-    collection,
-    id: patch.id,
-    meta,
-    existence: 'required',
-    patch: patch.ops,
-    plan: (view) => nextForPatch(view!, patch, ctx.limits),
-  })
+  const check = patchCheck(ctx, collection, patch)
+  return check.write(() =>
+    runWrite(ctx, {
+      action: 'PATCH',
+      collection,
+      id: patch.id,
+      meta,
+      existence: 'required',
+      patch: patch.ops,
+      plan: (view) => check.data(view, nextForPatch(view!, patch, ctx.limits)),
+    }),
+  )
 }
 
 /** DELETE (collection, id, meta) → true, or false when there was nothing (visible) to delete. */

@@ -156,6 +156,24 @@ export function storeConformance(name: string, factory: StoreFactory): void {
       await expect(write(store, c, 'missing', del())).rejects.toMatchObject({ code: 'NOT_FOUND' })
       expect(await store.seq(c)).toBe(1)
       expect(await store.get(c, 'a')).toEqual({ id: 'a', _version: 1, n: 1 })
+      // Anything else thrown aborts the same way, as itself, and leaves the mutationId unused: the
+      // server's schema check retries a PATCH this way after awaiting an asynchronous schema.
+      const signal = new Error('validate outside the transaction, then retry')
+      const aborted = write(
+        store,
+        c,
+        'a',
+        () => {
+          throw signal
+        },
+        'retried',
+      )
+      await expect(aborted).rejects.toBe(signal)
+      expect(await write(store, c, 'a', put({ n: 2 }), 'retried')).toMatchObject({
+        duplicate: false,
+        seq: 2,
+        version: 2,
+      })
       await store.close()
     })
 

@@ -17,7 +17,7 @@ import {
   type Queryable,
   type Row,
 } from './PgConnector.js'
-import { channelName, checkSchemaName, schemaSql } from './postgresSchema.js'
+import { channelName, checkSchemaName, ensureSchema } from './postgresSchema.js'
 import { Sequencer } from './Sequencer.js'
 import { listSql } from './sqlQuery.js'
 import type { TablesOptions } from './tables/config.js'
@@ -173,12 +173,8 @@ export class PostgresStore implements Store {
     const schema = checkSchemaName(options.schema ?? 'livecrud')
     const store = new PostgresStore(db, schema, options)
     try {
-      await db.transaction(async (tx) => {
-        // Concurrent CREATE … IF NOT EXISTS from two processes can still collide in the catalog.
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${schema}`])
-        await tx.query(schemaSql(schema))
-        await store.tables.setUp(tx)
-      })
+      await ensureSchema(db, schema)
+      await store.tables.setUp(db, schema)
       // LISTEN before reading the heads: a change committed in between is then both noticed and read.
       store.unlisten = await db.listen(store.channel, {
         onNotify: (payload) => store.onNotify(payload),

@@ -1,4 +1,12 @@
 import { LivecrudError } from '../../../protocol/index.js'
+import type { PgConnector, Queryable } from './PgConnector.js'
+
+/**
+ * The schema's format: bumped with every change to the tables or functions below, so a process
+ * starting on an up-to-date schema runs no DDL at all. (DDL next to running writers is what can
+ * deadlock: `CREATE INDEX IF NOT EXISTS` takes a share lock on its table even when the index exists.)
+ */
+export const SCHEMA_FORMAT = 2
 
 /** Schema names are spliced into SQL as identifiers (they cannot be parameters), so they are whitelisted. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,39}$/
@@ -89,6 +97,7 @@ CREATE TABLE IF NOT EXISTS ${s}.mutations (
   PRIMARY KEY (collection, origin, mutation_id)
 );
 CREATE INDEX IF NOT EXISTS mutations_age ON ${s}.mutations (collection, n);
+CREATE TABLE IF NOT EXISTS ${s}.format (one boolean PRIMARY KEY DEFAULT true CHECK (one), version int NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.versions (
   collection text NOT NULL,
   id text NOT NULL,
@@ -202,5 +211,33 @@ BEGIN
     END IF;
   END LOOP;
 END $fn$;
+INSERT INTO ${s}.format (version) VALUES (${SCHEMA_FORMAT})
+  ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version;
 `
+}
+
+/**
+ * Creates or upgrades the schema unless it is already at `SCHEMA_FORMAT`. Processes starting together
+ * serialise on an advisory lock; a deadlock with writers of an older format is retried.
+ */
+export async function ensureSchema(db: PgConnector, schema: string): Promise<void> {
+  const table = `"${checkSchemaName(schema)}".format`
+  // No error inside the transaction below: it would abort it.
+  const current = async (q: Queryable) => {
+    const [present] = await q.query('SELECT to_regclass($1) IS NOT NULL AS present', [table])
+    if (!present?.present) return 0
+    const rows = await q.query(`SELECT version FROM ${table}`)
+    return Number(rows[0]?.version ?? 0)
+  }
+  for (let attempt = 1; (await current(db)) !== SCHEMA_FORMAT; attempt++) {
+    try {
+      await db.transaction(async (tx) => {
+        // Concurrent CREATE … IF NOT EXISTS from two processes can still collide in the catalog.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${schema}`])
+        if ((await current(tx)) !== SCHEMA_FORMAT) await tx.query(schemaSql(schema))
+      })
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '40P01' || attempt >= 5) throw err
+    }
+  }
 }

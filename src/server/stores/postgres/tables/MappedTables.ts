@@ -55,16 +55,21 @@ export class MappedTables {
   }
 
   /**
-   * In the store's schema transaction (advisory-locked): creates `versions`, reads every table and
-   * installs or checks its triggers.
+   * At start-up: reads every table and installs or checks its triggers, in one transaction under
+   * the schema's advisory lock. Up-to-date triggers cost catalog reads only, no DDL; DDL that
+   * would wait long for a busy table (and make its writers queue behind it) fails start-up instead.
    */
-  async setUp(tx: Queryable): Promise<void> {
+  async setUp(db: PgConnector, schema: string): Promise<void> {
     if (this.size === 0) return
-    for (const table of this.all()) {
-      await table.introspect(tx)
-      await this.installOne(tx, table, this.options.installTriggers ?? true)
-      this.installed.set(table.collection, table.shape.signature)
-    }
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = '10s'`)
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`livecrud:${schema}`])
+      for (const table of this.all()) {
+        await table.introspect(tx)
+        await this.installOne(tx, table, this.options.installTriggers ?? true)
+        this.installed.set(table.collection, table.shape.signature)
+      }
+    })
   }
 
   private async installOne(tx: Queryable, table: TableCollection, install: boolean): Promise<void> {
