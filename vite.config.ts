@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^livecrud\/react$/, replacement: src('react/index.ts') },
+      { find: /^livecrud\/persist$/, replacement: src('persist/index.ts') },
       { find: /^livecrud$/, replacement: src('index.ts') },
     ],
   },

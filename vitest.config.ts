@@ -5,6 +5,7 @@ const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
 const alias = {
   'livecrud/react': src('react/index.ts'),
   'livecrud/server': src('server/index.ts'),
+  'livecrud/persist': src('persist/index.ts'),
   livecrud: src('index.ts'),
 }
 const websocketFlag = process.versions.node.startsWith('20.') ? ['--experimental-websocket'] : []

@@ -15,6 +15,7 @@ export default defineConfig({
     alias: [
       { find: 'livecrud/react', replacement: here('./src/react/index.ts') },
       { find: 'livecrud/server', replacement: here('./src/server/index.ts') },
+      { find: 'livecrud/persist', replacement: here('./src/persist/index.ts') },
       { find: /^livecrud$/, replacement: here('./src/index.ts') },
       {
         find: /^@testing-library\/react$/,

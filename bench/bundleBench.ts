@@ -1,8 +1,9 @@
 /**
- * Bundle size of `livecrud` and `livecrud/react`, min+gzip, own code and with all dependencies. The
+ * Bundle size of `livecrud`, `livecrud/react` and `livecrud/persist`, min+gzip, own code and with all dependencies. The
  * baseline is socket.io-client alone: the floor of any client built on socket.io.
  */
 import {
+  PERSIST_BUDGET_KB,
   TARGET,
   KB,
   byModule,
@@ -55,6 +56,15 @@ export const bundleBench: BenchSuite = {
       row(
         'bundle livecrud/react, all dependencies but React (min+gzip)',
         get('livecrud/react', 'all'),
+      ),
+      row(
+        'bundle livecrud/persist, added to livecrud (min+gzip)',
+        get('livecrud/persist', 'added'),
+        {
+          target: `≤ ${PERSIST_BUDGET_KB} KB`,
+          met: get('livecrud/persist', 'added').gzip <= PERSIST_BUDGET_KB * KB,
+          extra: { 'src/persist alone, gzip KB': kb(get('livecrud/persist', 'layer').gzip) },
+        },
       ),
     ]
   },

@@ -23,6 +23,7 @@ const SUITES = [
   { key: 'listByIds', file: 'listByIdsBench.ts' },
   { key: 'writeLoad', file: 'writeLoadBench.ts' },
   { key: 'triggerCost', file: 'triggerCost.ts' },
+  { key: 'persist', file: 'persistBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
 ] as const
 
@@ -59,7 +60,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,triggerCost,fanout]',
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,triggerCost,persist,fanout]',
       )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)

@@ -18,6 +18,8 @@ export interface OpenClientOptions {
   panes?: number
   /** Tests that cut the network on purpose: the browser's own connection errors are expected. */
   allowNetworkErrors?: boolean
+  /** Keep the outbox and cache in IndexedDB (livecrud/persist); off unless asked for. */
+  persist?: boolean
 }
 
 export interface OpenedClient {
@@ -66,6 +68,7 @@ export const test = base.extend<Fixtures>({
       const params = new URLSearchParams({ panes: String(count), collection })
       if (count === 1) params.set('name', name)
       if (options.server) params.set('server', options.server)
+      if (!options.persist) params.set('persist', '0')
       const origin = options.dev ? `http://127.0.0.1:${E2E_DEV_PORT}` : ''
       await page.goto(`${origin}/?${params}`)
       const panes = Array.from({ length: count }, (_, i) => page.getByTestId(`pane-${i}`))

@@ -22,11 +22,15 @@ export const TARGET = { ownKB: 12, allKB: 40 } as const
  */
 export const BUDGET = { ownKB: 18.99, allKB: 48.05 } as const
 
+/** `livecrud/persist` (targets.md): what it adds to an app that already has `livecrud`. */
+export const PERSIST_BUDGET_KB = 3
+
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export const ENTRIES = {
   livecrud: './src/index.ts',
   'livecrud/react': './src/react/index.ts',
+  'livecrud/persist': './src/persist/index.ts',
 } as const
 export type EntryName = keyof typeof ENTRIES
 
@@ -35,7 +39,7 @@ export type EntryName = keyof typeof ENTRIES
  * - `all`: every dependency bundled (React stays external for `livecrud/react`: the app has it anyway).
  * - `layer`: `livecrud/react` with the core external too: what React bindings add on top of `livecrud`.
  */
-export type BundleMode = 'own' | 'all' | 'layer'
+export type BundleMode = 'own' | 'all' | 'layer' | 'added'
 
 export interface BundleMeasure {
   entry: string
@@ -62,11 +66,11 @@ export function isNodeBuiltin(path: string): boolean {
   )
 }
 
-/** Everything that resolves outside `src/react/` becomes external. */
-function reactLayerOnly(): Plugin {
-  const reactDir = fileURLToPath(new URL('../src/react/', import.meta.url))
+/** Everything that resolves outside `src/<folder>/` becomes external. */
+function layerOnly(folder: string): Plugin {
+  const reactDir = fileURLToPath(new URL(`../src/${folder}/`, import.meta.url))
   return {
-    name: 'react-layer-only',
+    name: 'layer-only',
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === 'inner') return undefined
@@ -107,7 +111,7 @@ export async function measure(
     define: { 'process.env.NODE_ENV': '"production"' },
     external,
     ...(mode === 'own' ? { packages: 'external' as const } : {}),
-    plugins: mode === 'layer' ? [reactLayerOnly()] : [],
+    plugins: mode === 'layer' ? [layerOnly(label.split('/')[1] ?? 'react')] : [],
   })
   const code = result.outputFiles[0]!.contents
   const metafile: Metafile = result.metafile
@@ -140,7 +144,34 @@ export async function measureAll(): Promise<BundleMeasure[]> {
     measureEntry('livecrud/react', 'own'),
     measureEntry('livecrud/react', 'all'),
     measureEntry('livecrud/react', 'layer'),
+    measureEntry('livecrud/persist', 'layer'),
+    measurePersistAdded(),
   ])
+}
+
+/**
+ * What `livecrud/persist` adds to an app bundle that has `livecrud` already: (core + persist) minus
+ * core, own code. Unlike the `layer` figure it counts the core modules only persist reaches.
+ */
+export async function measurePersistAdded(): Promise<BundleMeasure> {
+  const [core, both] = await Promise.all([
+    measureEntry('livecrud', 'own'),
+    measure(
+      'livecrud/persist',
+      {
+        contents:
+          "export * from './src/index.ts'\nexport { indexedDBPersistence } from './src/persist/index.ts'",
+      },
+      'own',
+    ),
+  ])
+  return {
+    ...both,
+    mode: 'added',
+    min: both.min - core.min,
+    gzip: both.gzip - core.gzip,
+    brotli: both.brotli - core.brotli,
+  }
 }
 
 /** The floor of any socket.io client library: socket.io-client alone, as an app would import it. */
@@ -180,7 +211,7 @@ export function report(measures: BundleMeasure[]): string {
       `${m.entry.padEnd(16)} ${m.mode.padEnd(6)} ${String(kb(m.min)).padStart(6)} ${String(kb(m.gzip)).padStart(9)} ${String(kb(m.brotli)).padStart(10)}`,
     )
   }
-  for (const m of measures.filter((x) => x.mode !== 'layer')) {
+  for (const m of measures.filter((x) => x.mode !== 'layer' && x.mode !== 'added')) {
     lines.push('', `${m.entry} (${m.mode}) — minified bytes by module:`)
     for (const [mod, bytes] of byModule(m, m.mode === 'own').slice(0, 12)) {
       lines.push(`  ${mod.padEnd(40)} ${String(kb(bytes)).padStart(7)} KB`)
@@ -218,6 +249,12 @@ export function budgetViolations(measures: BundleMeasure[]): string[] {
       `livecrud own code is ${kb(own.gzip)} KB min+gzip: ${kb(own.gzip - BUDGET.ownKB * KB)} KB over ${BUDGET.ownKB} KB`,
     )
   }
+  const persist = measures.find((m) => m.entry === 'livecrud/persist' && m.mode === 'added')
+  if (persist && persist.gzip > PERSIST_BUDGET_KB * KB) {
+    out.push(
+      `livecrud/persist adds ${kb(persist.gzip)} KB min+gzip to livecrud: over ${PERSIST_BUDGET_KB} KB`,
+    )
+  }
   if (all && all.gzip > BUDGET.allKB * KB) {
     out.push(
       `livecrud with all dependencies is ${kb(all.gzip)} KB min+gzip: ${kb(all.gzip - BUDGET.allKB * KB)} KB over ${BUDGET.allKB} KB`,
@@ -239,7 +276,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(
     violations.length
       ? `\nOVER BUDGET:\n  ${violations.join('\n  ')}`
-      : `\nwithin budget (own ≤ ${BUDGET.ownKB} KB, all ≤ ${BUDGET.allKB} KB)`,
+      : `\nwithin budget (own ≤ ${BUDGET.ownKB} KB, all ≤ ${BUDGET.allKB} KB, persist ≤ ${PERSIST_BUDGET_KB} KB)`,
   )
   process.exitCode = violations.length ? 1 : 0
 }

@@ -31,6 +31,7 @@ export type {
   WriteOptions,
 } from './client/types.js'
 export type { LiveQueryContext } from './client/LiveQueryContext.js'
+export type { Persistence, PersistenceState } from './client/persistence.js'
 export type {
   ChangeEvent,
   EventMeta,

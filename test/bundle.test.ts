@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   BUDGET,
   KB,
+  PERSIST_BUDGET_KB,
   ROOT,
   byModule,
   isNodeBuiltin,
@@ -76,6 +77,16 @@ describe('bundle', () => {
     ).toBeLessThanOrEqual(BUDGET.allKB * KB)
   })
 
+  it(`keeps what livecrud/persist adds to livecrud within ${PERSIST_BUDGET_KB} KB min+gzip`, async () => {
+    const added = await get('livecrud/persist', 'added')
+    const layer = await get('livecrud/persist', 'layer')
+    expect(Object.keys(layer.inputs).every((p) => p.startsWith('src/persist/'))).toBe(true)
+    expect(
+      added.gzip,
+      `livecrud/persist adds ${kb(added.gzip)} KB min+gzip (budget ${PERSIST_BUDGET_KB} KB); src/persist alone: ${heaviest(layer)}`,
+    ).toBeLessThanOrEqual(PERSIST_BUDGET_KB * KB)
+  })
+
   it('never pulls server code or Node builtins into the browser entries', async () => {
     for (const m of await measures()) {
       const inputs = Object.keys(m.inputs)
@@ -99,6 +110,9 @@ describe('bundle', () => {
       ...Object.keys(pkg.dependencies ?? {}),
       ...Object.keys(pkg.peerDependencies ?? {}),
     ])
+    // livecrud/persist imports no package at all: only the core, which its layer leaves external.
+    const persist = await get('livecrud/persist', 'layer')
+    expect(persist.externals.filter((p) => !p.startsWith('../'))).toEqual([])
     for (const entry of ['livecrud', 'livecrud/react']) {
       const undeclared = (await get(entry, 'own')).externals.filter(
         (p) => !declared.has(packageOf(p)),

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useConnectionState, usePendingWrites } from 'livecrud/react'
 import { EventLog } from './EventLog.js'
+import { usePersistedOutbox } from './persistedOutbox.js'
 import { usePane } from './PaneContext.js'
 import { TASKS } from './tasks.js'
 import { useEventLog } from './useEventLog.js'
@@ -9,17 +10,22 @@ import { useStoreValue } from './useStoreValue.js'
 const LATENCIES = [0, 100, 500, 2000]
 
 export function DevTools() {
-  const { client, net } = usePane()
+  const { client, net, database } = usePane()
   const connection = useConnectionState()
   const pending = usePendingWrites()
   const netState = useStoreValue(net.subscribe, net.getState)
   const log = useEventLog(client, TASKS)
   // getSeq has no subscription (a SUBSCRIBE answer can move it without an event): poll it.
   const [seq, setSeq] = useState(() => client.getSeq(TASKS))
+  const [persistence, setPersistence] = useState(() => client.getPersistenceState())
   useEffect(() => {
-    const timer = setInterval(() => setSeq(client.getSeq(TASKS)), 250)
+    const timer = setInterval(() => {
+      setSeq(client.getSeq(TASKS))
+      setPersistence(client.getPersistenceState())
+    }, 250)
     return () => clearInterval(timer)
   }, [client])
+  const outbox = usePersistedOutbox(database, persistence)
 
   return (
     <aside className="devtools" data-testid="devtools">
@@ -37,6 +43,8 @@ export function DevTools() {
         </dd>
         <dt>client</dt>
         <dd className="muted">{client.clientId}</dd>
+        <dt>persistence</dt>
+        <dd data-testid="persistence-state">{persistence}</dd>
       </dl>
       <div className="net">
         <button
@@ -76,6 +84,29 @@ export function DevTools() {
             </li>
           ))}
         </ol>
+      )}
+      {database && (
+        <>
+          <h4>
+            persisted outbox <span data-testid="outbox-count">{outbox.length}</span>
+            <button
+              type="button"
+              data-testid="btn-clear-persistence"
+              onClick={() => void client.clearPersistence()}
+            >
+              Clear
+            </button>
+          </h4>
+          {outbox.length > 0 && (
+            <ol className="pending-list" data-testid="outbox-list">
+              {outbox.map((w) => (
+                <li key={w.mutationId}>
+                  <b>{w.kind}</b> {w.id}
+                </li>
+              ))}
+            </ol>
+          )}
+        </>
       )}
       <h4>events</h4>
       <EventLog log={log} ownClientId={client.clientId} />

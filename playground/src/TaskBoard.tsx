@@ -9,11 +9,17 @@ export function TaskBoard() {
   const [view, setView] = useState(DEFAULT_VIEW)
   const query = useMemo(() => toListQuery(view), [view])
   // Ids only: a change to one task re-renders its row, not the list.
-  const { ids, total, status, error } = useItemIds(TASKS, query)
+  const { ids, total, status, error, fromCache } = useItemIds(TASKS, query)
   return (
     <div className="board">
       <NewTaskForm />
       <BoardControls view={view} total={total} onChange={setView} />
+      <p className="muted source">
+        data from{' '}
+        <span className={`badge ${fromCache ? 'cache' : 'server'}`} data-testid="list-source">
+          {fromCache ? 'cache' : 'server'}
+        </span>
+      </p>
       <ul className="tasks" data-testid="task-list" data-status={status}>
         {ids.map((id) => (
           <TaskRow key={id} id={id} />

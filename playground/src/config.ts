@@ -17,3 +17,6 @@ export const paneNames: string[] = PANE_NAMES.slice(
 
 /** `?collection=` isolates a test (or a demo) from the tasks of everyone else on the same server. */
 export const collectionName: string = params.get('collection') ?? 'tasks'
+
+/** Persistence (`livecrud/persist`) is on unless `?persist=0` (the e2e specs that test other things). */
+export const persist: boolean = params.get('persist') !== '0'

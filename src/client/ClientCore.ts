@@ -15,6 +15,7 @@ import { CollectionHandle } from './CollectionHandle.js'
 import { ConflictError, ServerError } from './errors.js'
 import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
 import { listByIds } from './listByIds.js'
+import type { PersistenceSession, PersistenceState } from './persistence.js'
 import { randomId } from './randomId.js'
 import { StoreRegistry } from './StoreRegistry.js'
 import type { StoreFactory } from './StoreRegistry.js'
@@ -51,11 +52,13 @@ type Prepared = PreparedWrite
 
 /** The client: requests, stores, subscriptions and the write queue wired together. */
 export class ClientCore implements LivecrudClient {
-  readonly clientId: string
+  /** A persistence replaces it with the persisted one before the first connection. */
+  clientId: string
   readonly stores: StoreRegistry
-  private readonly transport: Transport
-  private readonly subscriptions: SubscriptionManager
-  private readonly writes: WriteQueue
+  // Not private: livecrud/persist works with them (persistence.ts, ClientParts).
+  readonly transport: Transport
+  readonly subscriptions: SubscriptionManager
+  readonly writes: WriteQueue
   private readonly handles = new Map<string, CollectionHandle<any>>()
   private readonly eventListeners = new Set<(event: ChangeEvent) => void>()
   private readonly contexts = new Map<string, LiveListContext<any>>()
@@ -65,6 +68,8 @@ export class ClientCore implements LivecrudClient {
   private readonly unsubscribeDelay: number
   private readonly listCacheTime: number
   private readonly checkWrite: CheckWrite
+  /** Set when `options.persistence` is: the outbox and cache around this client. */
+  readonly persist: PersistenceSession | undefined
 
   constructor(options: ClientOptions, storeFactory: StoreFactory) {
     if (typeof options !== 'object' || options === null)
@@ -73,9 +78,11 @@ export class ClientCore implements LivecrudClient {
     this.transport = new Transport({
       url: options.url,
       socket: options.socket,
-      clientId: this.clientId,
+      clientId: () => this.clientId,
       token: options.token,
       timeout: positive(options.timeout, DEFAULT_TIMEOUT),
+      // With a persistence, the first connection waits for what it restores (and its clientId).
+      connect: !options.persistence,
     })
     this.stores = new StoreRegistry(storeFactory)
     this.checkWrite = schemaChecks(options, this.stores)
@@ -110,6 +117,7 @@ export class ClientCore implements LivecrudClient {
       const { mutationId, clientId } = event.meta
       if (mutationId && clientId === this.clientId) this.writes.onEcho(mutationId)
     })
+    this.persist = options.persistence?.attach(this)
   }
 
   getItem<T extends Item = Item>(
@@ -190,7 +198,10 @@ export class ClientCore implements LivecrudClient {
 
   collection<T extends Item = Item>(name: string): CollectionHandle<T> {
     let handle = this.handles.get(name)
-    if (!handle) this.handles.set(name, (handle = new CollectionHandle<T>(name, this)))
+    if (!handle) {
+      this.handles.set(name, (handle = new CollectionHandle<T>(name, this)))
+      this.persist?.decorate(handle)
+    }
     return handle as CollectionHandle<T>
   }
 
@@ -223,7 +234,17 @@ export class ClientCore implements LivecrudClient {
     return this.subscriptions.getSeq(collection)
   }
 
+  getPersistenceState(): PersistenceState {
+    return this.persist?.state ?? 'none'
+  }
+
+  clearPersistence(): Promise<void> {
+    return this.persist?.clear() ?? Promise.resolve()
+  }
+
   close(): void {
+    // First, so closing settles nothing in the outbox: the next page sends what is left.
+    this.persist?.close()
     this.subscriptions.close()
     // Only collections that made live queries have live lists to stop.
     for (const collection of this.queried) {
@@ -331,12 +352,8 @@ export class ClientCore implements LivecrudClient {
       const meta: WriteMeta = { mutationId }
       if (options?.ifVersion !== undefined) meta.ifVersion = options.ifVersion
       const optimistic = options?.optimistic !== false
-      if (optimistic)
-        this.stores.dispatch(collection, {
-          type: 'local/write',
-          mutation: { ...prepared.mutation, mutationId },
-        })
-      return this.writes.submit({
+      const mutation = optimistic ? { ...prepared.mutation, mutationId } : undefined
+      const request: WriteRequest = {
         mutationId,
         collection,
         id: prepared.id,
@@ -345,7 +362,14 @@ export class ClientCore implements LivecrudClient {
         meta,
         timeout: options?.timeout,
         optimistic,
-      }) as Promise<R>
+      }
+      const apply = () => {
+        this.writes.checkCapacity() // closed meanwhile
+        if (mutation) this.stores.dispatch(collection, { type: 'local/write', mutation })
+        return this.writes.submit(request) as Promise<R>
+      }
+      // Durable first: the optimistic value shows once the outbox holds the write.
+      return this.persist ? this.persist.save({ request, mutation }).then(apply) : apply()
     } catch (error) {
       return Promise.reject(error)
     }

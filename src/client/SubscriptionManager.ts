@@ -44,6 +44,8 @@ export class SubscriptionManager {
   private readonly syncs = new Map<string, CollectionSync>()
   private readonly resetListeners = new Map<string, Set<() => void>>()
   private closed = false
+  /** Called after each join that caught up with the server (persistence confirms its cache). */
+  onSynced: ((collection: string) => void) | undefined
   readonly stats: SubscriptionStats = {
     gaps: 0,
     catchUps: 0,
@@ -87,6 +89,11 @@ export class SubscriptionManager {
 
   getSeq(collection: string): number | undefined {
     return this.syncs.get(collection)?.lastSeq
+  }
+
+  /** Resume from `seq` (restored items correspond to it) unless this collection has a position. */
+  setSeq(collection: string, seq: number): void {
+    this.sync(collection).lastSeq ??= seq
   }
 
   isObserved(collection: string): boolean {
@@ -230,6 +237,7 @@ export class SubscriptionManager {
       s.lastSeq = result.seq
       if (reset) for (const l of [...(this.resetListeners.get(s.name) ?? [])]) callSafely(l)
       ok = true
+      if (this.onSynced) callSafely(this.onSynced, s.name)
     } catch (error) {
       ok = false
       // A refusal will not change by asking again; the next reconnect (new credentials) tries again.

@@ -18,10 +18,13 @@ import { callSafely } from './callSafely.js'
 export interface TransportOptions {
   url?: string
   socket?: Socket
-  clientId: string
+  /** Read at each handshake. */
+  clientId: () => string
   token?: string | (() => string | undefined)
   /** Default request timeout (ms). */
   timeout: number
+  /** False: wait for `start()` before connecting (a persistence restores its state first). */
+  connect?: boolean
 }
 
 export interface AckResult<R = unknown, M = unknown> {
@@ -70,14 +73,19 @@ export class Transport {
         else mine(previous ?? {})
       }
     } else if (options.url !== undefined) {
-      this.socket = io(options.url, { auth, autoConnect: true })
+      this.socket = io(options.url, { auth, autoConnect: options.connect !== false })
       this.ownsSocket = true
     } else {
       throw new TypeError('createClient needs a `url` or a `socket`')
     }
     this.state = this.socket.connected ? 'connected' : 'connecting'
     this.listen()
-    if (!this.socket.connected && !this.socket.active) this.socket.connect()
+    if (options.connect !== false) this.start()
+  }
+
+  start(): void {
+    if (this.state !== 'closed' && !this.socket.connected && !this.socket.active)
+      this.socket.connect()
   }
 
   getState(): ConnectionState {
@@ -234,7 +242,7 @@ function toAckResult(result: unknown, meta: unknown): AckResult {
   return { result, meta }
 }
 
-function makeAuth(clientId: string, token: TransportOptions['token']): AuthFn {
+function makeAuth(clientId: () => string, token: TransportOptions['token']): AuthFn {
   return (cb) => {
     let value: string | undefined
     try {
@@ -242,7 +250,8 @@ function makeAuth(clientId: string, token: TransportOptions['token']): AuthFn {
     } catch {
       value = undefined
     }
-    cb(value === undefined ? { clientId } : { clientId, token: value })
+    const id = clientId()
+    cb(value === undefined ? { clientId: id } : { clientId: id, token: value })
   }
 }
 

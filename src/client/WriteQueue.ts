@@ -78,7 +78,8 @@ export class WriteQueue {
   sends = 0
 
   constructor(
-    private readonly transport: Transport,
+    /** What writes are sent on (a persistence routes them through the tab that flushes). */
+    public transport: Pick<Transport, 'isConnected' | 'request'>,
     private readonly hooks: WriteHooks,
     private readonly maxQueue: number,
   ) {}

@@ -8,6 +8,7 @@ import type {
   ListQueryOf,
   NoCollections,
 } from '../protocol/schema.js'
+import type { Persistence, PersistenceState } from './persistence.js'
 
 /** Public contract of the client. Implementations live beside this file; React binds to these types only. */
 
@@ -55,6 +56,12 @@ export interface ClientOptions<C extends Collections = NoCollections> {
    * neither pile up in memory nor in the refetch after a reconnect.
    */
   tombstoneTtl?: number
+  /**
+   * `indexedDBPersistence({ name })` from `livecrud/persist`: writes survive reloads (a durable
+   * outbox), observed collections start warm from a cache, tabs share one outbox. The persisted
+   * clientId replaces `clientId` once restored; the first connection waits for the restore.
+   */
+  persistence?: Persistence
 }
 
 export interface WriteOptions {
@@ -86,6 +93,8 @@ export interface ItemState<T extends Item = Item> {
   error: LivecrudError | null
   /** 'unknown': never loaded; 'present'; 'deleted': a tombstone. */
   status: 'unknown' | 'present' | 'deleted'
+  /** With a persistence: true while the value comes from the cache and the server did not confirm it. */
+  fromCache?: boolean
 }
 
 /** A change to the visible state of a collection's store, as `collection.subscribe` delivers them. */
@@ -133,6 +142,8 @@ export interface LiveQuerySnapshot<T extends Item = Item> {
   status: QueryStatus
   error: LivecrudError | null
   isFetching: boolean
+  /** With a persistence: true while the page is the cached one and the server did not confirm it. */
+  fromCache?: boolean
 }
 
 export interface LiveQuery<T extends Item = Item> {
@@ -270,5 +281,9 @@ export interface LivecrudClient<C extends Collections = NoCollections> {
   onEvent(listener: (event: ChangeEvent) => void): () => void
   /** Last seq applied per subscribed collection. */
   getSeq(collection: CollectionName<C> | LooseName<C>): number | undefined
+  /** 'none' without a persistence; 'memory' when IndexedDB cannot be used (nothing survives a reload). */
+  getPersistenceState(): PersistenceState
+  /** Deletes everything persisted (outbox, cache, clientId) — on logout; the client goes on in memory. */
+  clearPersistence(): Promise<void>
   close(): void
 }

@@ -16,6 +16,8 @@ export interface UseItemIdsResult {
   total: number
   status: QueryStatus
   error: LivecrudError | null
+  /** With a persistence: true while the page shown is the cached one (see `LiveQuerySnapshot`). */
+  fromCache?: boolean
 }
 
 /**
@@ -69,9 +71,12 @@ function idsGetter(liveQuery: LiveQuery<Item>): () => UseItemIdsResult {
       s.ids === last.ids &&
       s.total === last.total &&
       s.status === last.status &&
-      s.error === last.error
+      s.error === last.error &&
+      s.fromCache === last.fromCache
     )
       return last
-    return (last = { ids: s.ids, total: s.total, status: s.status, error: s.error })
+    last = { ids: s.ids, total: s.total, status: s.status, error: s.error }
+    if (s.fromCache) last.fromCache = true
+    return last
   }
 }

@@ -19,6 +19,8 @@ export interface UseItemsResult<T extends Item = Item> {
   error: LivecrudError | null
   /** True while a request for this list runs (first load or a refetch). */
   isFetching: boolean
+  /** With a persistence: true while the page shown is the cached one (see `LiveQuerySnapshot`). */
+  fromCache?: boolean
 }
 
 /**
@@ -43,6 +45,7 @@ export function useItems<T extends Item = Item>(
       status: snapshot.status,
       error: snapshot.error,
       isFetching: snapshot.isFetching,
+      ...(snapshot.fromCache ? { fromCache: true } : {}),
     }),
     [snapshot],
   )

@@ -27,9 +27,21 @@ const SMOKE = `
 import { createClient, LivecrudError, ServerError } from 'livecrud'
 import { createServer } from 'livecrud/server'
 import * as react from 'livecrud/react'
+import { indexedDBPersistence } from 'livecrud/persist'
 
 const server = await createServer({ port: 0, host: '127.0.0.1' })
 const client = createClient({ url: server.url, timeout: 5000 })
+// Plain Node has no IndexedDB: the persistence says so and the client works in memory.
+async function persisted() {
+  console.warn = () => {}
+  const c = createClient({ url: server.url, timeout: 5000, persistence: indexedDBPersistence({ name: 'smoke' }) })
+  try {
+    const item = await c.postItem({ title: 'persisted' }, 'todos')
+    return [item.title, c.getPersistenceState()]
+  } finally {
+    c.close()
+  }
+}
 try {
   const created = await client.postItem({ title: 'from the built package' }, 'todos')
   const got = await client.getItem(created.id, 'todos')
@@ -45,6 +57,7 @@ try {
     deleted, gone: gone === undefined,
     error: error instanceof LivecrudError && error instanceof ServerError ? error.code : String(error),
     hooks: ['LivecrudProvider', 'useItem', 'useLiveQuery'].every((k) => typeof react[k] === 'function'),
+    persisted: await persisted(),
   }))
 } finally {
   client.close()
@@ -106,6 +119,7 @@ describe('the published package', () => {
       gone: true,
       error: 'BAD_REQUEST',
       hooks: true,
+      persisted: ['persisted', 'memory'],
     })
   }, 90_000)
 })

@@ -138,6 +138,12 @@ export class FakeClient implements LivecrudClient {
   getSeq(): number | undefined {
     return undefined
   }
+  getPersistenceState(): 'none' {
+    return 'none'
+  }
+  clearPersistence(): Promise<void> {
+    return Promise.resolve()
+  }
   close(): void {
     this.setConnectionState('closed')
   }
