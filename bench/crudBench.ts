@@ -128,7 +128,7 @@ async function httpFetch(item: Item): Promise<Contender> {
 
 /** The reference server on its default memory store, and the livecrud client. */
 async function livecrud(): Promise<{ contenders: Contender[]; item: Item }> {
-  // The per-connection rate limit (100/s by default) guards production servers; a benchmark that
+  // The per-connection rate limit (200/s by default) guards production servers; a benchmark that
   // measures sequential round trips would only measure the limiter's refusals.
   const server = await createServer({
     port: 0,

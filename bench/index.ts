@@ -25,6 +25,7 @@ const SUITES = [
   { key: 'triggerCost', file: 'triggerCost.ts' },
   { key: 'persist', file: 'persistBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
+  { key: 'peer', file: 'peerBench.ts' },
 ] as const
 
 interface SuiteResult {
@@ -60,7 +61,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,triggerCost,persist,fanout]',
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,triggerCost,persist,fanout,peer]',
       )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)

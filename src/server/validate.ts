@@ -34,23 +34,36 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /**
  * Checks that `value` is plain JSON (objects with Object/null prototype, arrays, finite numbers,
  * strings, booleans, null) within the depth bound and without prototype keys. Binary attachments,
- * class instances and sparse arrays are refused.
+ * class instances and sparse arrays are refused. Returns an upper bound of its size as JSON in
+ * UTF-8 bytes (a string counts 6 bytes per character, the longest escape), so a caller enforcing a
+ * size limit needs the exact `jsonBytes` only for values near it.
  */
-export function checkJson(value: unknown, maxDepth: number, path = ''): void {
+export function checkJson(value: unknown, maxDepth: number, path = ''): number {
   const stack: [unknown, number, string][] = [[value, 0, path]]
   let nodes = 0
+  let bound = 0
   while (stack.length > 0) {
     const [v, depth, at] = stack.pop()!
     if (++nodes > 1_000_000) throw new LivecrudError('PAYLOAD_TOO_LARGE', 'too many values')
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue
+    if (v === null || typeof v === 'boolean') {
+      bound += 5
+      continue
+    }
+    if (typeof v === 'string') {
+      bound += 6 * v.length + 2
+      continue
+    }
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw bad(`${at || 'value'} is not a finite number`)
+      // The longest a finite double prints, e.g. -1.2345678901234567e-300.
+      bound += 25
       continue
     }
     if (typeof v !== 'object') throw bad(`${at || 'value'} is not JSON (${typeof v})`)
     if (depth >= maxDepth) throw bad(`${at || 'value'} is nested deeper than ${maxDepth}`)
     if (Array.isArray(v)) {
       if (Object.getPrototypeOf(v) !== Array.prototype) throw bad(`${at} is not a plain array`)
+      bound += 2 + v.length
       for (let i = 0; i < v.length; i++) {
         if (!Object.hasOwn(v, i)) throw bad(`${at}/${i} is missing (sparse array)`)
         stack.push([v[i], depth + 1, `${at}/${i}`])
@@ -58,12 +71,15 @@ export function checkJson(value: unknown, maxDepth: number, path = ''): void {
       continue
     }
     if (!isPlainObject(v)) throw bad(`${at || 'value'} is not a plain JSON object`)
+    bound += 2
     for (const key of Object.keys(v)) {
       if (FORBIDDEN_KEYS.has(key)) throw bad(`${at}/${key}: forbidden key`)
+      bound += 6 * key.length + 4
       stack.push([v[key], depth + 1, `${at}/${key}`])
     }
     if (Object.getOwnPropertySymbols(v).length > 0) throw bad(`${at} has symbol keys`)
   }
+  return bound
 }
 
 export function jsonBytes(value: unknown): number {
@@ -73,8 +89,8 @@ export function jsonBytes(value: unknown): number {
 /** An item body a client sent: plain JSON object within the limits. Returns it unchanged. */
 export function validateItemBody(value: unknown, limits: Limits): Record<string, unknown> {
   if (!isPlainObject(value)) throw bad('item must be a plain object')
-  checkJson(value, limits.maxDepth)
-  if (jsonBytes(value) > limits.maxItemBytes)
+  const bound = checkJson(value, limits.maxDepth)
+  if (bound > limits.maxItemBytes && jsonBytes(value) > limits.maxItemBytes)
     throw new LivecrudError('PAYLOAD_TOO_LARGE', `item is larger than ${limits.maxItemBytes} bytes`)
   if (value.id !== undefined) validateId(value.id)
   const v = value._version

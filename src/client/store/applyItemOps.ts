@@ -1,8 +1,9 @@
 // The ESM core alone: the package's default export is one object of everything (observe, compare, …),
 // which no bundler can tree-shake.
 import { applyOperation, applyPatch } from 'fast-json-patch/module/core.mjs'
-import { freeze, produce } from 'immer'
+import { produce } from 'immer'
 import type { Item, Operation } from '../../protocol/index.js'
+import { deepFreeze } from './frozen.js'
 
 export type ApplyResult = { ok: true; item: Item } | { ok: false; error: Error }
 
@@ -53,10 +54,10 @@ export function applyItemOps(
       copy._version = version
       // Untouched members are frozen already: deep-freezing them again would touch (and, in a large
       // collection, cache-miss) every nested object of the item on every event.
-      for (const op of ops) if ('value' in op) freeze(op.value, true)
+      for (const op of ops) if ('value' in op) deepFreeze(op.value)
       return { ok: true, item: Object.freeze(copy) as Item }
     }
-    return { ok: true, item: freeze(applyWithDrafts(base, ops, id, version), true) }
+    return { ok: true, item: deepFreeze(applyWithDrafts(base, ops, id, version)) }
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error : new Error(String(error)) }
   }

@@ -1,4 +1,4 @@
-import { freeze } from 'immer'
+import { deepFreeze, frozenCopy } from './frozen.js'
 import type { Item, WriteAckMeta } from '../../protocol/index.js'
 import type { LivecrudError } from '../../protocol/errors.js'
 import type { LocalMutation } from './actions.js'
@@ -6,10 +6,6 @@ import type { EntryUpdate, ItemEntry, ServerLayer } from './ItemEntry.js'
 import { isItem, isVersion, toStoredItem } from './serverTransitions.js'
 
 /** The pending layer: pure functions from an entry to its update. */
-
-function cloneJson<T>(value: T): T {
-  return structuredClone(value)
-}
 
 /**
  * A private, frozen copy of a write: the caller keeps its objects mutable, and replays can share the
@@ -22,17 +18,24 @@ export function toStoredMutation(m: LocalMutation): LocalMutation {
       if (typeof m.item !== 'object' || m.item === null || Array.isArray(m.item)) {
         throw new TypeError(`${m.kind} needs an item object`)
       }
-      const { id: _id, _version: _v, ...fields } = cloneJson(m.item)
-      return freeze({ kind: m.kind, mutationId: m.mutationId, id: m.id, item: fields }, true)
+      const { id: _id, _version: _v, ...fields } = frozenCopy(m.item)
+      return Object.freeze({
+        kind: m.kind,
+        mutationId: m.mutationId,
+        id: m.id,
+        item: Object.freeze(fields),
+      })
     }
     case 'PATCH':
       if (!Array.isArray(m.ops)) throw new TypeError('PATCH needs an ops array')
-      return freeze(
-        { kind: 'PATCH', mutationId: m.mutationId, id: m.id, ops: cloneJson(m.ops) },
-        true,
-      )
+      return Object.freeze({
+        kind: 'PATCH',
+        mutationId: m.mutationId,
+        id: m.id,
+        ops: frozenCopy(m.ops),
+      })
     case 'DELETE':
-      return freeze({ kind: 'DELETE', mutationId: m.mutationId, id: m.id }, true)
+      return deepFreeze({ kind: 'DELETE', mutationId: m.mutationId, id: m.id })
     default:
       throw new TypeError(`unknown mutation kind ${String((m as { kind?: unknown }).kind)}`)
   }

@@ -1,7 +1,7 @@
-import { freeze } from 'immer'
 import type { Id, Item } from '../../protocol/index.js'
 import type { LocalMutation } from './actions.js'
 import { applyItemOps } from './applyItemOps.js'
+import { deepFreeze } from './frozen.js'
 import type { PendingEntry, ServerLayer } from './ItemEntry.js'
 
 /** A pending write that could not be replayed over the current server state (it stays pending). */
@@ -27,7 +27,7 @@ export function replayPending(
     switch (mutation.kind) {
       case 'POST':
       case 'PUT':
-        visible = freeze({ ...mutation.item, id, _version: server.version }, true)
+        visible = deepFreeze({ ...mutation.item, id, _version: server.version })
         break
       case 'DELETE':
         visible = undefined

@@ -1,6 +1,6 @@
-import { freeze } from 'immer'
 import type { Item, Operation } from '../../protocol/index.js'
 import { applyItemOps } from './applyItemOps.js'
+import { deepFreeze } from './frozen.js'
 import type { EntryUpdate, ItemEntry, ServerLayer } from './ItemEntry.js'
 
 /** Version gates of server-originated state: pure functions from an entry to its update. */
@@ -17,7 +17,7 @@ export function isItem(value: unknown): value is Item {
 
 /** Frozen, with `_version` equal to the version it is stored under. Frozen in place when it already is. */
 export function toStoredItem(item: Item, version: number): Item {
-  return freeze(item._version === version ? item : { ...item, _version: version }, true)
+  return deepFreeze(item._version === version ? item : { ...item, _version: version })
 }
 
 function present(item: Item, version: number): ServerLayer {

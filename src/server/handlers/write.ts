@@ -55,10 +55,13 @@ async function runWrite(ctx: HandlerContext, p: WritePlan): Promise<Reply> {
     const data = p.plan(view)
     const item = data === null ? null : policy.restoreHidden(user, p.collection, current, data)
     if (item) {
-      const probe = { ...item, id: p.id, _version: (current?._version ?? 0) + 1 } as Item
+      // Object.assign, not `{ ...item, id, _version }`: on V8 11 (Node 20) adding fields after a
+      // spread costs 1–3 µs per object, the assign 0.1 µs (bench/peerBench.ts, server CPU per write).
+      const version = (current?._version ?? 0) + 1
+      const probe = Object.assign({}, item, { id: p.id, _version: version }) as Item
       if (!ctx.allowWritesOutOfScope && !viewer.read(probe))
         throw new LivecrudError('FORBIDDEN', 'the result would be outside your read scope')
-      policy.authorize({ ...base(p, user), item: probe, current, patch: p.patch })
+      policy.authorize(Object.assign(base(p, user), { item: probe, current, patch: p.patch }))
       // A PATCH that changes nothing (only `test` ops, values already there, or only fields this
       // user cannot see, which every write ignores) commits nothing: no new version, no event;
       // the answer is the item as it is.
@@ -66,7 +69,7 @@ async function runWrite(ctx: HandlerContext, p: WritePlan): Promise<Reply> {
         return { action: 'none', result: current }
       return { action: 'put', item }
     }
-    policy.authorize({ ...base(p, user), current })
+    policy.authorize(Object.assign(base(p, user), { current }))
     return { action: 'delete' }
   }
   const written: WriteResult = await store.write({

@@ -10,8 +10,9 @@ import {
 } from '../../protocol/index.js'
 import { requestOrigin } from '../origin.js'
 import { judge, refusalError } from './decisions.js'
-import { deepFreeze } from './deepFreeze.js'
+import { deepFreeze, frozenCopy } from './deepFreeze.js'
 import { idCandidates } from './idCandidates.js'
+import { BoundedMap } from './BoundedMap.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'
 
 export interface MemoryStoreOptions {
@@ -37,7 +38,7 @@ interface CollectionState {
   seq: number
   /** Ring of the most recent changes, in seq order. */
   log: ChangeRecord[]
-  mutations: Map<string, Remembered>
+  mutations: BoundedMap<string, Remembered>
 }
 
 /**
@@ -61,7 +62,13 @@ export class MemoryStore implements Store {
   private state(collection: string): CollectionState {
     let s = this.collections.get(collection)
     if (!s) {
-      s = { items: new Map(), tombstones: new Map(), seq: 0, log: [], mutations: new Map() }
+      s = {
+        items: new Map(),
+        tombstones: new Map(),
+        seq: 0,
+        log: [],
+        mutations: new BoundedMap(this.mutationRetention),
+      }
       this.collections.set(collection, s)
     }
     return s
@@ -124,8 +131,8 @@ export class MemoryStore implements Store {
       const version = (current?._version ?? s.tombstones.get(id) ?? 0) + 1
       const seq = s.seq + 1
       if (decision.action === 'put') {
-        const { id: _id, _version: _v, ...data } = structuredClone(decision.item)
-        const item = deepFreeze({ id, _version: version, ...data }) as Item
+        const { id: _id, _version: _v, ...data } = decision.item
+        const item = Object.freeze({ id, _version: version, ...frozenCopy(data) }) as Item
         s.items.set(id, item)
         s.tombstones.delete(id)
         const type = current ? 'CHANGED' : 'ADDED'
@@ -148,10 +155,6 @@ export class MemoryStore implements Store {
         s.log.splice(0, s.log.length - this.changeRetention)
     }
     s.mutations.set(key, remembered)
-    if (s.mutations.size > this.mutationRetention) {
-      const oldest = s.mutations.keys().next().value
-      if (oldest !== undefined) s.mutations.delete(oldest)
-    }
     if (remembered.refusal) throw refusalError(remembered.refusal)
     if (change) this.emit(change)
     return { ...remembered, change, duplicate: false }
