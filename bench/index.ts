@@ -22,6 +22,7 @@ const SUITES = [
   { key: 'crud', file: 'crudBench.ts' },
   { key: 'listByIds', file: 'listByIdsBench.ts' },
   { key: 'writeLoad', file: 'writeLoadBench.ts' },
+  { key: 'triggerCost', file: 'triggerCost.ts' },
   { key: 'persist', file: 'persistBench.ts' },
   { key: 'fanout', file: 'fanoutBench.ts' },
   { key: 'peer', file: 'peerBench.ts' },
@@ -60,7 +61,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--timeout')) args.timeout = Number(value())
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,persist,fanout,peer]',
+        'npm run bench [-- --quick] [--only bundle,store,liveList,react,crud,listByIds,writeLoad,triggerCost,persist,fanout,peer]',
       )
       console.log('              [--timeout seconds per suite]')
       process.exit(0)

@@ -2,6 +2,8 @@
  * A server process for bench/writeLoadBench.ts, one of:
  * - `livecrud <store url>`: the reference server on that store, the request rate limit raised so
  *   that it is not what the load meets (`limits.maxRequestsPerSecond`, `maxInFlight`);
+ * - `table <postgres url>`: the same on PostgreSQL, its one collection `tasks` backed by a table
+ *   of its own (`<schema>_app.tasks`, created here; change-capture triggers installed);
  * - `baseline <postgres url>`: the seed's hand-written handler — socket.io `POST` doing one
  *   `INSERT … ; pg_notify` through a `pg` pool (10 connections, as livecrud's), then `ack`.
  * Prints `listening on <url>`. Run: `node --import tsx bench/writeLoadServer.ts livecrud pglite:memory`.
@@ -16,7 +18,20 @@ import { createServer, createStoreFromUrl } from '../src/server/index.js'
 const [mode, url = 'memory'] = process.argv.slice(2)
 
 async function livecrud(): Promise<string> {
-  const store = await createStoreFromUrl(url)
+  let tables
+  if (mode === 'table') {
+    const app = `${new URL(url).searchParams.get('schema') ?? 'livecrud'}_app`
+    const conn = new URL(url)
+    conn.searchParams.delete('schema')
+    const client = new pg.Client({ connectionString: conn.toString() })
+    await client.connect()
+    await client.query(
+      `CREATE SCHEMA IF NOT EXISTS "${app}"; CREATE TABLE IF NOT EXISTS "${app}".tasks (id text PRIMARY KEY, title text NOT NULL, done boolean NOT NULL DEFAULT false, n int)`,
+    )
+    await client.end()
+    tables = { tasks: { table: `${app}.tasks` } }
+  }
+  const store = await createStoreFromUrl(url, { tables })
   const server = await createServer({
     store,
     limits: { maxRequestsPerSecond: 1_000_000, maxInFlight: 1_000 },

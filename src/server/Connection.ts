@@ -117,6 +117,9 @@ export class Connection<U = unknown> {
     // seen (above its last seq); it catches up with SUBSCRIBE since, which answers reset.
     if (change.seq > sub.seenSeq + 1) sub.lastSeq = change.seq - 1
     sub.seenSeq = change.seq
+    // A reset has no event: the next one sent carries its seq as prevSeq, which this client never
+    // saw, so it catches up (SUBSCRIBE since), and that answers reset.
+    if (change.type === 'RESET') sub.lastSeq = change.seq
     const viewer = this.viewer(change.collection)
     const type = eventType(change, viewer)
     if (!type) return

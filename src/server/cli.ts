@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createServer } from './createServer.js'
+import { openCliStore, TABLE_OPTIONS, TABLE_USAGE } from './cliTables.js'
 import { loadCollections } from './loadCollections.js'
-import { createStoreFromUrl } from './stores/fromUrl.js'
 
 const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db memory]
                        [--allow-origin https://app.example]... [--allow-any-origin]
@@ -16,7 +16,7 @@ const USAGE = `usage: livecrud-server [--port 3000] [--host 127.0.0.1] [--db mem
   --tls-cert      PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)
   --tls-key       PEM private key file of --tls-cert
   --collections   a module exporting \`collections\` (one Standard Schema per collection): writes
-                  to them are validated and stored as the schema's output`
+                  to them are validated and stored as the schema's output${TABLE_USAGE}`
 
 /** Runs the server until SIGINT/SIGTERM; prints `livecrud-server listening on <url>` when ready. */
 export async function main(argv: string[]): Promise<void> {
@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       collections: { type: 'string' },
+      ...TABLE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -50,7 +51,8 @@ export async function main(argv: string[]): Promise<void> {
       ? { cert: readPem(certFile, '--tls-cert'), key: readPem(keyFile, '--tls-key') }
       : undefined
   const collections = values.collections ? await loadCollections(values.collections) : undefined
-  const store = await createStoreFromUrl(values.db)
+  const store = await openCliStore(values)
+  if (!store) return
   const server = await createServer({
     port,
     host: values.host,

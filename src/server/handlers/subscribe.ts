@@ -24,7 +24,8 @@ export const handleSubscribe: Handler = async (ctx, [rawCollection, rawOptions])
         result = { seq: await store.seq(collection) }
       } else {
         const log = await store.changesSince(collection, since)
-        if (log.tooOld) {
+        // A RESET in the range (a TRUNCATE) cannot be replayed as events: refetch.
+        if (log.tooOld || log.changes.some((c) => c.type === 'RESET')) {
           result = { seq: log.seq, reset: true }
         } else {
           const viewer = conn.viewer(collection)

@@ -5,7 +5,12 @@ export interface ChangeRecord {
   collection: string
   /** Commit-ordered, per collection, gap-free: 1, 2, 3, … */
   seq: number
-  type: 'ADDED' | 'CHANGED' | 'REMOVED'
+  /**
+   * `RESET`: every item of the collection may have changed at once (a TRUNCATE of a table-backed
+   * collection; `id` is '', `item` and `prev` are null). No event says that: subscribers' prevSeq
+   * chains break at it and `SUBSCRIBE since` across it answers `reset: true`.
+   */
+  type: 'ADDED' | 'CHANGED' | 'REMOVED' | 'RESET'
   id: Id
   /** The item's version after the change (REMOVED: the tombstone's version). */
   version: number

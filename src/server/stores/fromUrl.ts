@@ -1,6 +1,14 @@
 import { LivecrudError } from '../../protocol/index.js'
 import { MemoryStore } from './MemoryStore.js'
 import type { Store } from './Store.js'
+import type { TablesOptions } from './postgres/tables/config.js'
+
+export interface StoreUrlOptions {
+  /** PostgreSQL / PGlite only: collections backed by existing tables (`--table tasks=public.tasks`). */
+  tables?: TablesOptions
+  /** PostgreSQL / PGlite only: install the tables' triggers at start-up (default true). */
+  installTriggers?: boolean
+}
 
 /**
  * Opens the store a `--db` URL names:
@@ -11,8 +19,21 @@ import type { Store } from './Store.js'
  * Database stores are imported lazily, so the CLI's memory server never loads a database driver
  * (the `livecrud/server` entry exports both stores, so importing it does).
  */
-export async function createStoreFromUrl(url: string): Promise<Store> {
+export async function createStoreFromUrl(
+  url: string,
+  options: StoreUrlOptions = {},
+): Promise<Store> {
   const scheme = (/^([a-z][a-z0-9+.-]*):?/i.exec(url.trim())?.[1] ?? '').toLowerCase()
+  const { tables, installTriggers } = options
+  if (
+    tables &&
+    Object.keys(tables).length > 0 &&
+    !['pglite', 'postgres', 'postgresql'].includes(scheme)
+  )
+    throw new LivecrudError(
+      'BAD_REQUEST',
+      'table-backed collections need a PostgreSQL or PGlite store',
+    )
   switch (scheme) {
     case 'memory':
       return new MemoryStore()
@@ -24,7 +45,11 @@ export async function createStoreFromUrl(url: string): Promise<Store> {
         .replace(/^\/\//, '')
         .split('?')
       const schema = new URLSearchParams(search).get('schema') ?? undefined
-      return PostgresStore.pglite(dir === '' || dir === 'memory' ? 'memory://' : dir, { schema })
+      return PostgresStore.pglite(dir === '' || dir === 'memory' ? 'memory://' : dir, {
+        schema,
+        tables,
+        installTriggers,
+      })
     }
     case 'postgres':
     case 'postgresql': {
@@ -32,7 +57,7 @@ export async function createStoreFromUrl(url: string): Promise<Store> {
       const parsed = new URL(url.trim())
       const schema = parsed.searchParams.get('schema') ?? undefined
       parsed.searchParams.delete('schema')
-      return PostgresStore.connect(parsed.toString(), { schema })
+      return PostgresStore.connect(parsed.toString(), { schema, tables, installTriggers })
     }
     case 'redis':
     case 'rediss': {

@@ -20,6 +20,8 @@ import {
 import { channelName, checkSchemaName, ensureSchema } from './postgresSchema.js'
 import { Sequencer } from './Sequencer.js'
 import { listSql } from './sqlQuery.js'
+import type { TablesOptions } from './tables/config.js'
+import { MappedTables } from './tables/MappedTables.js'
 import { writeItem } from './writeItem.js'
 
 export interface PostgresStoreOptions {
@@ -33,6 +35,10 @@ export interface PostgresStoreOptions {
   pollMs?: number
   /** PostgreSQL pool size for `connect` (default 10). */
   max?: number
+  /** Collections backed by existing tables, e.g. `{ tasks: { table: 'public.tasks' } }` (README). */
+  tables?: TablesOptions
+  /** Install the tables' change-capture triggers at start-up (default true; false: only check them). */
+  installTriggers?: boolean
 }
 
 // `seq::text` keeps the output name `seq`: ORDER BY must name `changes.seq`, or it sorts the text.
@@ -77,6 +83,8 @@ export class PostgresStore implements Store {
   private readonly known = new Set<string>()
   private readonly feed: LogFeed
   private readonly sequencer: Sequencer
+  /** Table-backed collections: their reads and writes go to `tables/` (TableCollection). */
+  readonly tables: MappedTables
   private pendingTimer: NodeJS.Timeout | null = null
   private lastPruned = new Map<string, number>()
   private unlisten: (() => Promise<void>) | null = null
@@ -126,6 +134,9 @@ export class PostgresStore implements Store {
         for (const [collection, seq] of heads) this.maybePrune(collection, seq)
       },
     })
+    this.tables = new MappedTables(schema, this.channel, options.tables, {
+      installTriggers: options.installTriggers,
+    })
     const pollMs = options.pollMs ?? 5_000
     if (pollMs > 0) {
       this.pendingTimer = setInterval(() => this.numberPending(), pollMs)
@@ -163,6 +174,7 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(db, schema, options)
     try {
       await ensureSchema(db, schema)
+      await store.tables.setUp(db, schema)
       // LISTEN before reading the heads: a change committed in between is then both noticed and read.
       store.unlisten = await db.listen(store.channel, {
         onNotify: (payload) => store.onNotify(payload),
@@ -174,6 +186,7 @@ export class PostgresStore implements Store {
       })
       await store.feed.start()
       store.numberPending()
+      store.tables.watch(db, options.pollMs ?? 5_000)
     } catch (err) {
       await store.close()
       throw err
@@ -268,6 +281,8 @@ export class PostgresStore implements Store {
 
   async get(collection: string, id: Id): Promise<Item | null> {
     this.check()
+    const table = this.tables.get(collection)
+    if (table) return this.tables.guard(this.db, () => table.read(this.db, id))
     const rows = await this.db.query(
       `SELECT data FROM ${this.s}.items WHERE collection = $1 AND id = $2 AND NOT deleted`,
       [collection, id],
@@ -281,8 +296,14 @@ export class PostgresStore implements Store {
     scope?: Filters,
   ): Promise<{ items: Item[]; total: number; seq: number }> {
     this.check()
-    const { text, values } = listSql(this.schema, collection, query, scope)
-    const row = (await this.db.query(text, values))[0]!
+    const table = this.tables.get(collection)
+    const run = () => {
+      const { text, values } = table
+        ? table.listSql(query, scope)
+        : listSql(this.schema, collection, query, scope)
+      return this.db.query(text, values)
+    }
+    const row = (table ? await this.tables.guard(this.db, run) : await run())[0]!
     return { items: row.items as Item[], total: Number(row.total), seq: Number(row.seq) }
   }
 
@@ -325,15 +346,14 @@ export class PostgresStore implements Store {
       )
       this.known.add(collection)
     }
-    const out = await writeItem(
-      {
-        db: this.db,
-        s: this.s,
-        seqOf: (c, pos) => this.sequencer.seqOf(c, pos),
-        numberInline: this.kind === 'pglite',
-      },
-      request,
-    )
+    const seqOf = (c: string, pos: number) => this.sequencer.seqOf(c, pos)
+    const table = this.tables.get(collection)
+    const out = table
+      ? await this.tables.guard(this.db, () => table.write({ db: this.db, seqOf }, request))
+      : await writeItem(
+          { db: this.db, s: this.s, seqOf, numberInline: this.kind === 'pglite' },
+          request,
+        )
     if (out.change) {
       this.feed.offer(out.change)
       this.maybePrune(out.change.collection, out.change.seq)
@@ -353,6 +373,14 @@ export class PostgresStore implements Store {
     )
   }
 
+  /** Drops the change-capture triggers and functions of these mappings; returns the SQL it ran. */
+  async uninstallTriggers(tables: TablesOptions): Promise<string> {
+    this.check()
+    const sql = new MappedTables(this.schema, this.channel, tables).uninstallSql()
+    await this.db.query(sql)
+    return sql
+  }
+
   onChange(listener: (change: ChangeRecord) => void): () => void {
     return this.feed.onChange(listener)
   }
@@ -362,6 +390,7 @@ export class PostgresStore implements Store {
     this.closed = true
     this.feed.close()
     this.sequencer.close()
+    this.tables.stop()
     if (this.pendingTimer) clearInterval(this.pendingTimer)
     if (this.unlisten) await this.unlisten().catch(() => {})
     await this.db.close()
