@@ -366,7 +366,11 @@ describe.runIf(pgUp)('multi-process chaos on PostgreSQL', () => {
             violations.push(
               `${label} acknowledged (${JSON.stringify(w.result)}) with ${found.length} commits`,
             )
-          else if (w.kind !== 'DELETE' && !isDeepStrictEqual(found[0]!.item, w.result))
+          else if (
+            w.kind !== 'DELETE' &&
+            found.length > 0 &&
+            !isDeepStrictEqual(found[0]!.item, w.result)
+          )
             violations.push(
               `${label} acknowledged ${JSON.stringify(w.result)}, committed ${JSON.stringify(found[0]!.item)}`,
             )
