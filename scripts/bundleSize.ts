@@ -20,9 +20,11 @@ export const TARGET = { ownKB: 12, allKB: 40 } as const
  * of what the bundle measured before them (own 18.29 KB, all 47.35 KB, 2026-12-04); they measured
  * own 18.92 KB (+0.63), all 48.02 KB (+0.67). After the same session's other merges (the persistence
  * seam, +0.18; TlsError and its cause detection; the client's own freeze instead of immer's) the
- * bundle measured own 19.57 KB, all 48.64 KB: the ratchet sits just above that.
+ * bundle measured own 19.57 KB, all 48.64 KB; the live-list fix for events that arrive after a LIST
+ * answer that already holds them (netChanges, the window's contradiction checks) brought it to own
+ * 20.24 KB, all 49.32 KB. The ratchet sits just above that.
  */
-export const BUDGET = { ownKB: 19.65, allKB: 48.72 } as const
+export const BUDGET = { ownKB: 20.3, allKB: 49.4 } as const
 
 /** `livecrud/persist` (targets.md): what it adds to an app that already has `livecrud`. */
 export const PERSIST_BUDGET_KB = 3
