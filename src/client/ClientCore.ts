@@ -8,11 +8,9 @@ import type {
   ListQuery,
   ListResult,
   Operation,
-  WriteAckMeta,
   WriteMeta,
 } from '../protocol/index.js'
 import { CollectionHandle } from './CollectionHandle.js'
-import { ConflictError, ServerError } from './errors.js'
 import { disposeLiveLists, type LiveListContext } from './liveList/index.js'
 import { listByIds } from './listByIds.js'
 import type { PersistenceSession, PersistenceState } from './persistence.js'
@@ -22,7 +20,9 @@ import type { StoreFactory } from './StoreRegistry.js'
 import { SubscriptionManager } from './SubscriptionManager.js'
 import { toPatchRequest } from './toPatchRequest.js'
 import { Transport } from './Transport.js'
+import { ServerError } from './errors.js'
 import { WriteQueue } from './WriteQueue.js'
+import { writeFailed, writeSucceeded } from './writeOutcomes.js'
 import type { WriteKind, WriteRequest } from './WriteQueue.js'
 import type {
   ClientOptions,
@@ -95,8 +95,8 @@ export class ClientCore implements LivecrudClient {
     this.writes = new WriteQueue(
       this.transport,
       {
-        onSuccess: (w, result, meta) => this.onWriteSuccess(w, result, meta),
-        onFailure: (w, error) => this.onWriteFailure(w, error),
+        onSuccess: (w, result, meta) => writeSucceeded(this.stores, w, result, meta),
+        onFailure: (w, error) => writeFailed(this.stores, w, error),
       },
       nonNegative(options.maxQueue, DEFAULT_MAX_QUEUE),
     )
@@ -373,71 +373,6 @@ export class ClientCore implements LivecrudClient {
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  private onWriteSuccess(
-    w: WriteRequest,
-    result: unknown,
-    meta: WriteAckMeta | undefined,
-  ): ServerError | void {
-    const valid = w.kind === 'DELETE' ? typeof result === 'boolean' : isItem(result)
-    if (!valid) {
-      const error = new ServerError(
-        'INTERNAL',
-        `the server answered ${w.kind} with a malformed result`,
-      )
-      // The outcome is unusable; the echo or a later resync brings the server's truth.
-      if (w.optimistic)
-        this.stores.dispatch(w.collection, {
-          type: 'local/reject',
-          mutationId: w.mutationId,
-          error,
-        })
-      return error
-    }
-    if (w.optimistic) {
-      this.stores.dispatch(w.collection, {
-        type: 'local/ack',
-        mutationId: w.mutationId,
-        result: result as Item | boolean,
-        ...(meta ? { meta } : {}),
-      })
-      return
-    }
-    if (w.kind === 'DELETE') {
-      if (result === true && meta)
-        this.stores.dispatch(w.collection, {
-          type: 'server/removed',
-          id: w.id,
-          meta: {
-            seq: meta.seq,
-            prevSeq: meta.seq,
-            version: meta.version,
-            mutationId: w.mutationId,
-          },
-        })
-      else this.stores.dispatch(w.collection, { type: 'server/missing', id: w.id })
-    } else if (isItem(result)) {
-      this.stores.dispatch(w.collection, { type: 'server/items', items: [result] })
-    }
-  }
-
-  private onWriteFailure(w: WriteRequest, error: ServerError): void {
-    if (error instanceof ConflictError) {
-      if (w.optimistic)
-        this.stores.dispatch(w.collection, {
-          type: 'local/conflict',
-          mutationId: w.mutationId,
-          current: error.current,
-          error,
-        })
-      else if (error.current)
-        this.stores.dispatch(w.collection, { type: 'server/items', items: [error.current] })
-      else this.stores.dispatch(w.collection, { type: 'server/missing', id: w.id })
-      return
-    }
-    if (w.optimistic)
-      this.stores.dispatch(w.collection, { type: 'local/reject', mutationId: w.mutationId, error })
   }
 }
 

@@ -49,7 +49,7 @@ export function session(client: ClientParts, o: IndexedDBPersistenceOptions): Pe
   )
 
   const toMemory = (reason?: string) => {
-    if (reason) warn(`${reason}: in memory from now`)
+    if (reason) warn(`${reason}: in memory`)
     state = 'memory'
     db?.close()
     db = undefined
