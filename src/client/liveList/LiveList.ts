@@ -136,12 +136,14 @@ export class LiveList<T extends Item = Item> {
         // A read (a LIST, a GET) taught the store an item it did not hold. The LIST in flight answers
         // for it. Otherwise, where a member would be in the run, the installed answer did not have it:
         // it is new since (its event will change nothing in the store), so it enters. Elsewhere it may
-        // be counted in the total already: unknown until the next LIST.
-        if (this.buffer || c.after === undefined || !this.window.filter(c.after)) continue
+        // be counted in the total already — or, outside the set, have been counted and left since:
+        // unknown until the next LIST (unless the run is the whole set).
+        if (this.buffer || c.after === undefined) continue
         if (!this.window.knowsPlace(c.after)) {
           unsure = true
           continue
         }
+        if (!this.window.filter(c.after)) continue
         this.mirrored.add(c.id)
       } else if (!mirrored && this.catchingUp && this.concerns(c)) {
         // The answer overtook events the store has not applied yet: the store's value of an id held as
@@ -257,11 +259,12 @@ export class LiveList<T extends Item = Item> {
     }
     for (const [id, before] of netBefore) {
       const now = this.store.peek(id)
-      if (learned.has(id) && now !== undefined && w.filter(now)) {
-        // As when heard after an answer (see onChanges): it enters where a member would be in the run.
-        if (w.knowsPlace(now)) w.apply(id, undefined, now)
-        else this.unsure = true
-        continue
+      if (learned.has(id) && now !== undefined) {
+        // As when heard after an answer (see onChanges): it enters where a member would be in the run;
+        // outside the set, the answer may have counted it unless it is the whole set.
+        if (!w.knowsPlace(now)) this.unsure = true
+        else if (w.filter(now)) w.apply(id, undefined, now)
+        if (w.filter(now)) continue
       }
       if (now !== before) w.apply(id, before, now)
     }

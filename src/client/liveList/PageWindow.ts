@@ -81,11 +81,13 @@ export class PageWindow {
   /**
    * Whether the window knows where `item` would sit: inside the run's span (past its first item or
    * at the start of the set, before its last or at the end of the set), where any member of the set is
-   * in the run. Elsewhere an item may already be counted in `total` without being held.
+   * in the run. Elsewhere an item may already be counted in `total` without being held. For an item
+   * outside the set: whether the window knows it is not counted (the run is the whole set).
    */
   knowsPlace(item: Item): boolean {
-    if (!this.anchored) return false
     const run = this.run
+    if (!this.filter(item)) return this.runStart === 0 && this.atEnd(this.total)
+    if (!this.anchored) return false
     const j = run.lowerBound(item)
     return (
       (j > 0 || this.runStart === 0) &&

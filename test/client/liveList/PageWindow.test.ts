@@ -177,4 +177,14 @@ describe('PageWindow', () => {
     expect(ids(w.pageValues())).toEqual(['b'])
     expect(w.isExact()).toBe(true)
   })
+
+  it('knows an item outside the set was not counted only when the run is the whole set', () => {
+    const items = new Map(['a', 'b', 'c'].map((id, n) => [id, item(id, n)]))
+    const outside = item('z', 0, 'out')
+    expect(windowFor(query(1, 5), items).knowsPlace(outside)).toBe(true)
+    expect(windowFor(query(1, 2), items).knowsPlace(outside)).toBe(false)
+    expect(windowFor(query(2, 2), items).knowsPlace(outside)).toBe(false)
+    // Inside the set, the run's span is enough.
+    expect(windowFor(query(1, 2), items).knowsPlace(item('z', 0.5))).toBe(true)
+  })
 })

@@ -223,3 +223,79 @@ describe('live lists: confirms and reads', () => {
     })
   })
 })
+
+describe('live lists: a read that overtakes events a paged answer counted', () => {
+  it('an item counted before the page, read by another list after it left the set, is not counted', async () => {
+    h = new Harness()
+    const query = {
+      sort: ['-score', 'group'],
+      filters: { group: { $in: ['x', 'y'] } },
+      pageSize: 2,
+    }
+    const paged = h.query({ ...query, page: 2 })
+    const all = h.query({ pageSize: 100 })
+    const offAll = all.subscribe(() => {})
+    off = paged.subscribe(() => {})
+    try {
+      await h.settle()
+      // The page-2 answer counts `c` (page 1, which this client never read): total 1, no items.
+      h.serverWrite('POST', 'c', { score: null, group: 'x' })
+      await answerAhead(h, paged)
+      expect(paged.getSnapshot()).toMatchObject({ ids: [], total: 1 })
+      // `c` leaves the set; the other list's answer teaches the store `c` as it is now, ahead of
+      // both events (which then change nothing in the store): the page cannot tell whether the
+      // answer had counted it.
+      h.serverWrite('PATCH', 'c', { group: 'z' })
+      await answerAhead(h, all)
+      await h.settle()
+      expect(paged.getSnapshot()).toMatchObject({ ids: [], total: 0, isFetching: false })
+      expect(all.getSnapshot()).toMatchObject({ ids: ['c'], total: 1 })
+      expect(h.errors).toEqual([])
+    } finally {
+      offAll()
+    }
+  })
+
+  it('the same read heard while the page is being refetched makes the answer inexact', async () => {
+    h = new Harness()
+    // `c` was created before this client subscribed: its store never hears the ADDED.
+    h.serverWrite('POST', 'c', { score: null, group: 'x' })
+    h.outbox.splice(0)
+    h.serverWrite('POST', 'd', { score: 1, group: 'z' })
+    const query = {
+      sort: ['-score', 'group'],
+      filters: { group: { $in: ['x', 'y'] } },
+      pageSize: 2,
+    }
+    const paged = h.query({ ...query, page: 2 })
+    const other = h.query({ filters: { group: 'z' }, pageSize: 10 })
+    const offOther = other.subscribe(() => {})
+    off = paged.subscribe(() => {})
+    try {
+      await h.settle()
+      expect(paged.getSnapshot()).toMatchObject({ ids: [], total: 1 })
+      expect(h.store.peek('c')).toBeUndefined()
+      // The page's LIST reads (counting `c`), then `c` leaves the set, then the other list reads it.
+      void paged.refetch()
+      await flushMicrotasks()
+      h.processRequest()
+      h.serverWrite('PATCH', 'c', { group: 'z' })
+      void other.refetch()
+      await flushMicrotasks()
+      h.processRequest()
+      // The other answer arrives first, then the page's, then the CHANGED (a no-op in the store by then).
+      const [pagedAnswer, changed, otherAnswer] = h.outbox.splice(0)
+      expect([pagedAnswer?.type, changed?.type, otherAnswer?.type]).toEqual([
+        'list',
+        'event',
+        'list',
+      ])
+      h.outbox.push(otherAnswer!, pagedAnswer!, changed!)
+      await h.settle()
+      expect(paged.getSnapshot()).toMatchObject({ ids: [], total: 0, isFetching: false })
+      expect(h.errors).toEqual([])
+    } finally {
+      offOther()
+    }
+  })
+})

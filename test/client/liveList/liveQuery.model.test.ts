@@ -160,7 +160,13 @@ describe('live lists (model-based)', () => {
           }),
           (steps) => runScenario(steps),
         ),
-        { numRuns: Number(process.env.LIVELIST_RUNS ?? 40), seed },
+        {
+          numRuns: Number(process.env.LIVELIST_RUNS ?? 40),
+          seed,
+          ...(process.env.LIVELIST_PATH
+            ? { path: process.env.LIVELIST_PATH, endOnFailure: true }
+            : {}),
+        },
       )
     } catch (error) {
       console.error(`live list model test failed with seed ${seed} (rerun: LIVELIST_SEED=${seed})`)
