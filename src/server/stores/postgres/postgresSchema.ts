@@ -6,7 +6,7 @@ import type { PgConnector, Queryable } from './PgConnector.js'
  * starting on an up-to-date schema runs no DDL at all. (DDL next to running writers is what can
  * deadlock: `CREATE INDEX IF NOT EXISTS` takes a share lock on its table even when the index exists.)
  */
-export const SCHEMA_FORMAT = 2
+export const SCHEMA_FORMAT = 3
 
 /** Schema names are spliced into SQL as identifiers (they cannot be parameters), so they are whitelisted. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,39}$/
@@ -171,45 +171,50 @@ END $fn$;
 
 DROP FUNCTION IF EXISTS ${s}.sequence(text, int);
 -- Numbers up to p_limit committed, unnumbered changes of each collection (see the comment on
--- changes) and sends one NOTIFY per collection with its new head, in one transaction: one WAL
--- flush for every write that committed meanwhile, whatever collections they wrote. Locks are taken
--- in collection order, so sequencers of several processes cannot deadlock. Statements of a VOLATILE
--- function each take a fresh snapshot: the rows read after a lock include all its previous holder numbered.
+-- changes) and sends one NOTIFY per collection with its new head, in one transaction and one
+-- statement: one WAL flush for every write that committed meanwhile, whatever collections they
+-- wrote. Locks are taken in collection order, so sequencers of several processes cannot deadlock.
+-- Statements of a VOLATILE function each take a fresh snapshot: the rows read after the locks
+-- include all their previous holders numbered.
 CREATE OR REPLACE FUNCTION ${s}.sequence(p_collections text[], p_limit int)
 RETURNS TABLE (collection text, pos bigint, seq bigint, type text, id text, version bigint,
                item jsonb, prev jsonb, mutation_id text, client_id text, origin text)
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_collection text;
-  v_head bigint;
-  v_n bigint;
 BEGIN
-  FOR v_collection IN SELECT DISTINCT x FROM unnest(p_collections) x ORDER BY x LOOP
-    PERFORM pg_advisory_xact_lock(hashtext('livecrud:${schema}'), hashtext(v_collection));
-    SELECT c.seq INTO v_head FROM ${s}.collections c WHERE c.collection = v_collection;
-    CONTINUE WHEN v_head IS NULL;
-    RETURN QUERY
-    WITH pending AS (
-      SELECT ch.pos, row_number() OVER (ORDER BY ch.pos) AS rn FROM ${s}.changes ch
-      WHERE ch.collection = v_collection AND ch.seq IS NULL ORDER BY ch.pos LIMIT p_limit
-    ), numbered AS (
-      UPDATE ${s}.changes ch SET seq = v_head + p.rn FROM pending p WHERE ch.pos = p.pos
-      RETURNING ch.pos, ch.seq, ch.type, ch.id, ch.version, ch.item, ch.prev, ch.mutation_id,
-                ch.client_id, ch.origin
-    ), marked AS (
-      UPDATE ${s}.mutations m SET seq = n.seq FROM numbered n
-      WHERE n.mutation_id IS NOT NULL AND m.collection = v_collection AND m.origin = n.origin
-        AND m.mutation_id = n.mutation_id
-    )
-    SELECT v_collection, n.pos, n.seq, n.type, n.id, n.version, n.item, n.prev, n.mutation_id,
-           n.client_id, n.origin
-    FROM numbered n ORDER BY n.seq;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    IF v_n > 0 THEN
-      UPDATE ${s}.collections c SET seq = v_head + v_n WHERE c.collection = v_collection;
-      PERFORM pg_notify('${channelName(schema)}', (v_head + v_n)::text || ':' || v_collection);
-    END IF;
-  END LOOP;
+  PERFORM pg_advisory_xact_lock(hashtext('livecrud:${schema}'), hashtext(x))
+    FROM (SELECT DISTINCT x FROM unnest(p_collections) x ORDER BY x) sorted;
+  -- One statement for every collection, after the locks: a fresh snapshot that sees everything
+  -- the locks' previous holders numbered.
+  RETURN QUERY
+  WITH heads AS (
+    SELECT c.collection, c.seq FROM ${s}.collections c WHERE c.collection = ANY(p_collections)
+  ), pending AS (
+    SELECT ch.pos, ch.collection,
+           row_number() OVER (PARTITION BY ch.collection ORDER BY ch.pos) AS rn
+    FROM ${s}.changes ch WHERE ch.collection = ANY(p_collections) AND ch.seq IS NULL
+  ), numbered AS (
+    UPDATE ${s}.changes ch SET seq = h.seq + p.rn
+    FROM pending p JOIN heads h ON h.collection = p.collection
+    WHERE ch.pos = p.pos AND p.rn <= p_limit
+    RETURNING ch.collection, ch.pos, ch.seq, ch.type, ch.id, ch.version, ch.item, ch.prev,
+              ch.mutation_id, ch.client_id, ch.origin
+  ), marked AS (
+    UPDATE ${s}.mutations m SET seq = n.seq FROM numbered n
+    WHERE n.mutation_id IS NOT NULL AND m.collection = n.collection AND m.origin = n.origin
+      AND m.mutation_id = n.mutation_id
+  ), tops AS (
+    SELECT n.collection, max(n.seq) AS head FROM numbered n GROUP BY n.collection
+  ), bumped AS (
+    UPDATE ${s}.collections c SET seq = t.head FROM tops t WHERE c.collection = t.collection
+    RETURNING c.collection, c.seq
+  ), notified AS (
+    SELECT pg_notify('${channelName(schema)}', b.seq::text || ':' || b.collection) AS n FROM bumped b
+  )
+  SELECT n.collection, n.pos, n.seq, n.type, n.id, n.version, n.item, n.prev, n.mutation_id,
+         n.client_id, n.origin
+  FROM numbered n
+  WHERE (SELECT count(*) FROM notified) >= 0
+  ORDER BY n.collection, n.seq;
 END $fn$;
 INSERT INTO ${s}.format (version) VALUES (${SCHEMA_FORMAT})
   ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version;
