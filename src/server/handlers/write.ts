@@ -78,6 +78,7 @@ async function runWrite(ctx: HandlerContext, p: WritePlan): Promise<Reply> {
     mutationId: p.meta.mutationId,
     clientId: conn.clientId,
     origin: conn.origin,
+    expectsNoItem: p.existence === 'absent',
     decide,
   })
   let result: unknown = written.result

@@ -45,6 +45,11 @@ export interface WriteRequest {
    */
   origin?: string
   /**
+   * The write expects no item (a POST): a store may decide on `null` first and read only when an
+   * item turns out to be there (PostgreSQL saves a round trip so). Never changes the outcome.
+   */
+  expectsNoItem?: boolean
+  /**
    * Pure function of the current item (null when missing or deleted). Throw a `LivecrudError` to abort
    * (nothing is written). Runs inside the transaction and may run more than once.
    */

@@ -87,6 +87,9 @@ export class PostgresStore implements Store {
   readonly tables: MappedTables
   private pendingTimer: NodeJS.Timeout | null = null
   private lastPruned = new Map<string, number>()
+  /** A numbering call is in flight: NOTIFY hints wait in `hints` (see `onNotify`). */
+  private numbering = false
+  private readonly hints = new Map<string, number>()
   private unlisten: (() => Promise<void>) | null = null
   private closed = false
 
@@ -111,11 +114,17 @@ export class PostgresStore implements Store {
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
     this.sequencer = new Sequencer({
       number: async (collections, limit) => {
-        const rows = await this.db.query(
-          `SELECT * FROM ${this.s}.sequence($1::text[], $2)`,
-          [collections, limit],
-          `lc_seq_${this.schema}`,
-        )
+        this.numbering = true
+        let rows: Row[] = []
+        try {
+          rows = await this.db.query(
+            `SELECT * FROM ${this.s}.sequence($1::text[], $2)`,
+            [collections, limit],
+            `lc_seq_${this.schema}`,
+          )
+        } finally {
+          if (rows.length === 0) this.flushHints()
+        }
         return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
       },
       seqsOf: async (positions) => {
@@ -132,6 +141,7 @@ export class PostgresStore implements Store {
           heads.set(change.collection, change.seq)
         }
         for (const [collection, seq] of heads) this.maybePrune(collection, seq)
+        this.flushHints()
       },
     })
     this.tables = new MappedTables(schema, this.channel, options.tables, {
@@ -258,7 +268,20 @@ export class PostgresStore implements Store {
     const colon = payload.indexOf(':')
     const seq = Number(payload.slice(0, colon))
     const collection = payload.slice(colon + 1)
-    if (colon > 0 && Number.isSafeInteger(seq) && collection) this.feed.wake(collection, seq)
+    if (!(colon > 0 && Number.isSafeInteger(seq) && collection)) return
+    // Our own numbering's NOTIFY usually arrives before its rows do: reading the log for it would
+    // cost one read per collection per burst. Held until the rows are offered, then only what is
+    // still ahead of the feed (another process' numbering) is read.
+    if (this.numbering) this.hints.set(collection, Math.max(seq, this.hints.get(collection) ?? 0))
+    else this.feed.wake(collection, seq)
+  }
+
+  private flushHints(): void {
+    this.numbering = false
+    if (this.hints.size === 0) return
+    const hints = [...this.hints]
+    this.hints.clear()
+    for (const [collection, seq] of hints) this.feed.wake(collection, seq)
   }
 
   private check(): void {
