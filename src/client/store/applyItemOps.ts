@@ -3,7 +3,7 @@
 import { applyOperation, applyPatch } from 'fast-json-patch/module/core.mjs'
 import { produce } from 'immer'
 import type { Item, Operation } from '../../protocol/index.js'
-import { deepFreeze } from './frozen.js'
+import { deepFreeze } from '../../protocol/frozen.js'
 
 export type ApplyResult = { ok: true; item: Item } | { ok: false; error: Error }
 

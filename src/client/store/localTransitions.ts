@@ -1,4 +1,4 @@
-import { deepFreeze, frozenCopy } from './frozen.js'
+import { deepFreeze, frozenCopy } from '../../protocol/frozen.js'
 import type { Item, WriteAckMeta } from '../../protocol/index.js'
 import type { LivecrudError } from '../../protocol/errors.js'
 import type { LocalMutation } from './actions.js'

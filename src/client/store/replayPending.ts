@@ -1,7 +1,7 @@
 import type { Id, Item } from '../../protocol/index.js'
 import type { LocalMutation } from './actions.js'
 import { applyItemOps } from './applyItemOps.js'
-import { deepFreeze } from './frozen.js'
+import { deepFreeze } from '../../protocol/frozen.js'
 import type { PendingEntry, ServerLayer } from './ItemEntry.js'
 
 /** A pending write that could not be replayed over the current server state (it stays pending). */

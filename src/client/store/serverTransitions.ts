@@ -1,6 +1,6 @@
 import type { Item, Operation } from '../../protocol/index.js'
 import { applyItemOps } from './applyItemOps.js'
-import { deepFreeze } from './frozen.js'
+import { deepFreeze } from '../../protocol/frozen.js'
 import type { EntryUpdate, ItemEntry, ServerLayer } from './ItemEntry.js'
 
 /** Version gates of server-originated state: pure functions from an entry to its update. */

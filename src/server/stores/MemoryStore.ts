@@ -10,7 +10,7 @@ import {
 } from '../../protocol/index.js'
 import { requestOrigin } from '../origin.js'
 import { judge, refusalError } from './decisions.js'
-import { deepFreeze, frozenCopy } from './deepFreeze.js'
+import { deepFreeze, frozenCopy } from '../../protocol/frozen.js'
 import { idCandidates } from './idCandidates.js'
 import { BoundedMap } from './BoundedMap.js'
 import type { ChangeRecord, ChangesSince, Store, WriteRequest, WriteResult } from './Store.js'

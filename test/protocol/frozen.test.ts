@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deepFreeze, frozenCopy } from '../../../src/client/store/frozen.js'
+import { deepFreeze, frozenCopy } from '../../src/protocol/frozen.js'
 
 describe('deepFreeze / frozenCopy', () => {
   it('deepFreeze freezes plain objects and arrays in place, and leaves other objects alone', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { frozenCopy } from '../../src/server/stores/deepFreeze.js'
+import { frozenCopy } from '../../src/protocol/frozen.js'
 
-describe('frozenCopy (server)', () => {
+describe('frozenCopy, as the memory store uses it', () => {
   it('is an equal, deeply frozen copy sharing nothing with its source', () => {
     const source = { t: 'x', tags: ['a'], nested: { list: [{ k: 1 }] } }
     const copy = frozenCopy(source)

@@ -1,5 +1,5 @@
 /**
- * Deep freezing and frozen copies of JSON values, for the store's hot paths: the same results as
+ * Deep freezing and frozen copies of JSON values, for the client store's and the memory store's hot paths: the same results as
  * immer's `freeze(value, true)` and `freeze(structuredClone(value), true)` on plain objects and
  * arrays (what items are), in one pass without immer's per-node type dispatch.
  */
