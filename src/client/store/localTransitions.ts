@@ -103,8 +103,10 @@ export function conflictWrite(
     if (current._version > entry.version) update.server = present(current, current._version)
   } else if (current === null && !entry.deleted) {
     if (entry.item === undefined) update.server = tombstone(entry.version, entry)
-    // "Gone" comes without a version: a present item is refetched rather than guessed deleted.
-    else update.staleVersion = Math.max(entry.staleVersion, entry.version + 1)
+    // "Gone" comes without a version, and may be an answer remembered from before the item came
+    // back: a present item is refetched rather than guessed deleted, and any fresh read settles it
+    // (the half marks "verify", not "a newer version exists").
+    else update.staleVersion = Math.max(entry.staleVersion, entry.version + 0.5)
   }
   return update
 }

@@ -53,6 +53,8 @@ export function serverItem(
 ): EntryUpdate {
   const update = confirmed(entry, mutationId, version)
   if (version > entry.version) update.server = present(item, version)
+  // A read of the version held settles a "verify" mark (see conflictWrite).
+  else if (version === entry.version && entry.staleVersion % 1 !== 0) update.staleVersion = version
   return update
 }
 
@@ -95,12 +97,13 @@ export function serverChanged(
  */
 export function serverMissing(entry: ItemEntry): EntryUpdate | null {
   if (entry.item === undefined) return entry.deleted ? null : { server: tombstone(entry.version) }
-  if (entry.staleVersion > entry.version) return { server: tombstone(entry.staleVersion) }
+  if (entry.staleVersion > entry.version)
+    return { server: tombstone(Math.ceil(entry.staleVersion)) }
   return null
 }
 
 /** A resync says the id no longer exists. */
 export function serverAbsent(entry: ItemEntry): EntryUpdate | null {
   if (entry.deleted) return null
-  return { server: tombstone(Math.max(entry.version, entry.staleVersion)) }
+  return { server: tombstone(Math.ceil(Math.max(entry.version, entry.staleVersion))) }
 }

@@ -142,6 +142,28 @@ describe('CollectionStore: local writes', () => {
     expect(store.getItemState('a').status).toBe('deleted')
   })
 
+  it('a remembered "gone" conflict on an item that came back is settled by one read, not refetched forever', () => {
+    // The server decided the retried write while the item was deleted and answers that decision
+    // again (PROTOCOL §5); meanwhile the item was re-created and the client holds it at v3.
+    const store = storeWith(3)
+    store.dispatch(patch('m1', 'a', [set('title', 'mine')]))
+    const needs = vi.fn()
+    store.onNeedsFetch(needs)
+    const error = new LivecrudError('CONFLICT', 'version mismatch', { current: null })
+    store.dispatch({ type: 'local/conflict', mutationId: 'm1', current: null, error })
+    expect(needs).toHaveBeenCalledTimes(1)
+    // The refetch finds it at the version held: present, nothing more to fetch.
+    store.dispatch({ type: 'server/items', items: [todo(3)] })
+    expect(needs).toHaveBeenCalledTimes(1)
+    expect(store.getItemState('a')).toMatchObject({ status: 'present', version: 3, data: todo(3) })
+    // And a later missing answer would still have deleted it at the next version.
+    const other = storeWith(3)
+    other.dispatch(patch('m2', 'a', [set('title', 'x')]))
+    other.dispatch({ type: 'local/conflict', mutationId: 'm2', current: null, error })
+    other.dispatch({ type: 'server/missing', id: 'a' })
+    expect(other.getItemState('a')).toMatchObject({ status: 'deleted', version: 4 })
+  })
+
   it('after a conflict, a write confirmed by its echo before its ack clears the error, once', () => {
     const store = storeWith(1)
     store.dispatch(patch('m1', 'a', [set('title', 'mine')]))
