@@ -15,10 +15,10 @@ import {
   PostgresConnector,
   type PgConnector,
   type Queryable,
-  type Row,
 } from './PgConnector.js'
 import { channelName, checkSchemaName, ensureSchema } from './postgresSchema.js'
-import { Sequencer } from './Sequencer.js'
+import { CHANGE_COLUMNS, toChange } from './changeRows.js'
+import { ChangeNumbering } from './ChangeNumbering.js'
 import { listSql } from './sqlQuery.js'
 import type { TablesOptions } from './tables/config.js'
 import { MappedTables } from './tables/MappedTables.js'
@@ -41,32 +41,12 @@ export interface PostgresStoreOptions {
   installTriggers?: boolean
 }
 
-// `seq::text` keeps the output name `seq`: ORDER BY must name `changes.seq`, or it sorts the text.
-const CHANGE_COLUMNS =
-  'collection, seq::text, type, id, version::text, item, prev, mutation_id, client_id, origin'
-
-function toChange(r: Row): ChangeRecord {
-  const change: ChangeRecord = {
-    collection: r.collection as string,
-    seq: Number(r.seq),
-    type: r.type as ChangeRecord['type'],
-    id: r.id as string,
-    version: Number(r.version),
-    item: (r.item as Item | null) ?? null,
-    prev: (r.prev as Item | null) ?? null,
-  }
-  if (r.mutation_id) change.mutationId = r.mutation_id as string
-  if (r.client_id) change.clientId = r.client_id as string
-  if (r.origin) change.origin = r.origin as string
-  return change
-}
-
 /**
  * The store on PostgreSQL or PGlite, through one `pg` code path (see `PgConnector`).
  *
  * A write (`writeItem`) reads the item and the remembered answer of its mutationId, runs `decide`,
  * and commits through one `write_item` call that claims the mutation, compare-and-sets the item and
- * appends an unnumbered change row. The `Sequencer` then numbers committed rows in batches, under a
+ * appends an unnumbered change row. `ChangeNumbering` (its `Sequencer`) then numbers committed rows in batches, under a
  * per-collection advisory lock, and each numbering transaction sends one
  * `pg_notify(channel, 'head:collection')` — a pointer, never the item, so the 8 000-byte NOTIFY
  * limit cannot fail a write. Every store listening on the schema's channel reads the rows from the
@@ -79,17 +59,11 @@ export class PostgresStore implements Store {
   private readonly channel: string
   private readonly changeRetention: number
   private readonly mutationRetention: number
-  private readonly pruneEvery: number
   private readonly known = new Set<string>()
   private readonly feed: LogFeed
-  private readonly sequencer: Sequencer
+  private readonly numbering: ChangeNumbering
   /** Table-backed collections: their reads and writes go to `tables/` (TableCollection). */
   readonly tables: MappedTables
-  private pendingTimer: NodeJS.Timeout | null = null
-  private lastPruned = new Map<string, number>()
-  /** A numbering call is in flight: NOTIFY hints wait in `hints` (see `onNotify`). */
-  private numbering = false
-  private readonly hints = new Map<string, number>()
   private unlisten: (() => Promise<void>) | null = null
   private closed = false
 
@@ -103,7 +77,6 @@ export class PostgresStore implements Store {
     this.channel = channelName(schema)
     this.changeRetention = Math.max(1, options.changeRetention ?? 10_000)
     this.mutationRetention = Math.max(1, options.mutationRetention ?? 10_000)
-    this.pruneEvery = Math.max(1, Math.min(64, Math.floor(this.changeRetention / 4)))
     const log: ChangeLog = {
       read: (collection, after, limit) => this.readLog(this.db, collection, after, limit),
       heads: async () => {
@@ -112,70 +85,14 @@ export class PostgresStore implements Store {
       },
     }
     this.feed = new LogFeed(log, { pollMs: options.pollMs })
-    this.sequencer = new Sequencer({
-      number: async (collections, limit) => {
-        this.numbering = true
-        let rows: Row[] = []
-        try {
-          rows = await this.db.query(
-            `SELECT * FROM ${this.s}.sequence($1::text[], $2)`,
-            [collections, limit],
-            `lc_seq_${this.schema}`,
-          )
-        } finally {
-          if (rows.length === 0) this.flushHints()
-        }
-        return rows.map((r) => ({ pos: Number(r.pos), change: toChange(r) }))
-      },
-      seqsOf: async (positions) => {
-        const rows = await this.db.query(
-          `SELECT pos::text, seq::text FROM ${this.s}.changes WHERE pos = ANY($1::bigint[]) AND seq IS NOT NULL`,
-          [positions],
-        )
-        return new Map(rows.map((r) => [Number(r.pos), Number(r.seq)]))
-      },
-      numbered: (changes) => {
-        const heads = new Map<string, number>()
-        for (const change of changes) {
-          this.feed.offer(change)
-          heads.set(change.collection, change.seq)
-        }
-        for (const [collection, seq] of heads) this.maybePrune(collection, seq)
-        this.flushHints()
-      },
+    this.numbering = new ChangeNumbering(db, this.s, this.feed, {
+      changeRetention: this.changeRetention,
+      mutationRetention: this.mutationRetention,
+      pollMs: options.pollMs ?? 5_000,
     })
     this.tables = new MappedTables(schema, this.channel, options.tables, {
       installTriggers: options.installTriggers,
     })
-    const pollMs = options.pollMs ?? 5_000
-    if (pollMs > 0) {
-      this.pendingTimer = setInterval(() => this.numberPending(), pollMs)
-      this.pendingTimer.unref()
-    }
-  }
-
-  /**
-   * Numbers what was committed but not numbered: a writer killed between its commit and its
-   * sequencing, or a trigger's notification lost with a LISTEN connection.
-   */
-  private numberPending(): void {
-    if (this.closed) return
-    this.db.query(`SELECT DISTINCT collection FROM ${this.s}.changes WHERE seq IS NULL`).then(
-      (rows) => {
-        for (const r of rows) this.sequencer.kick(r.collection as string)
-      },
-      (err: Error) => console.warn('livecrud: pending-change poll failed:', err.message),
-    )
-  }
-
-  /** Prunes the log and the remembered mutations outside the write path, every `pruneEvery` seqs. */
-  private maybePrune(collection: string, seq: number): void {
-    const last = this.lastPruned.get(collection) ?? 0
-    if (seq - last < this.pruneEvery || this.closed) return
-    this.lastPruned.set(collection, seq)
-    this.prune(collection, seq).catch((err: Error) =>
-      console.warn(`livecrud: pruning ${collection} failed:`, err.message),
-    )
   }
 
   /** Opens a store on a connector: creates the schema, starts the feed, LISTENs. */
@@ -187,15 +104,15 @@ export class PostgresStore implements Store {
       await store.tables.setUp(db, schema)
       // LISTEN before reading the heads: a change committed in between is then both noticed and read.
       store.unlisten = await db.listen(store.channel, {
-        onNotify: (payload) => store.onNotify(payload),
+        onNotify: (payload) => store.numbering.onNotify(payload),
         onLost: () => {},
         onReady: () => {
           store.feed.catchUpAll()
-          store.numberPending()
+          store.numbering.numberPending()
         },
       })
       await store.feed.start()
-      store.numberPending()
+      store.numbering.numberPending()
       store.tables.watch(db, options.pollMs ?? 5_000)
     } catch (err) {
       await store.close()
@@ -258,30 +175,6 @@ export class PostgresStore implements Store {
   /** How many changes the feed could not deliver because the log had pruned them. */
   get feedGaps(): number {
     return this.feed.gaps
-  }
-
-  private onNotify(payload: string): void {
-    if (payload.startsWith('p:')) {
-      if (payload.length > 2) this.sequencer.kick(payload.slice(2))
-      return
-    }
-    const colon = payload.indexOf(':')
-    const seq = Number(payload.slice(0, colon))
-    const collection = payload.slice(colon + 1)
-    if (!(colon > 0 && Number.isSafeInteger(seq) && collection)) return
-    // Our own numbering's NOTIFY usually arrives before its rows do: reading the log for it would
-    // cost one read per collection per burst. Held until the rows are offered, then only what is
-    // still ahead of the feed (another process' numbering) is read.
-    if (this.numbering) this.hints.set(collection, Math.max(seq, this.hints.get(collection) ?? 0))
-    else this.feed.wake(collection, seq)
-  }
-
-  private flushHints(): void {
-    this.numbering = false
-    if (this.hints.size === 0) return
-    const hints = [...this.hints]
-    this.hints.clear()
-    for (const [collection, seq] of hints) this.feed.wake(collection, seq)
   }
 
   private check(): void {
@@ -369,7 +262,7 @@ export class PostgresStore implements Store {
       )
       this.known.add(collection)
     }
-    const seqOf = (c: string, pos: number) => this.sequencer.seqOf(c, pos)
+    const seqOf = (c: string, pos: number) => this.numbering.seqOf(c, pos)
     const table = this.tables.get(collection)
     const out = table
       ? await this.tables.guard(this.db, () => table.write({ db: this.db, seqOf }, request))
@@ -377,23 +270,8 @@ export class PostgresStore implements Store {
           { db: this.db, s: this.s, seqOf, numberInline: this.kind === 'pglite' },
           request,
         )
-    if (out.change) {
-      this.feed.offer(out.change)
-      this.maybePrune(out.change.collection, out.change.seq)
-    }
+    if (out.change) this.numbering.committed(out.change)
     return out
-  }
-
-  private async prune(collection: string, seq: number): Promise<void> {
-    await this.db.query(`DELETE FROM ${this.s}.changes WHERE collection = $1 AND seq <= $2`, [
-      collection,
-      seq - this.changeRetention,
-    ])
-    await this.db.query(
-      `DELETE FROM ${this.s}.mutations WHERE collection = $1 AND n < (
-         SELECT min(n) FROM (SELECT n FROM ${this.s}.mutations WHERE collection = $1 ORDER BY n DESC LIMIT $2) keep)`,
-      [collection, this.mutationRetention],
-    )
   }
 
   /** Drops the change-capture triggers and functions of these mappings; returns the SQL it ran. */
@@ -412,9 +290,8 @@ export class PostgresStore implements Store {
     if (this.closed) return
     this.closed = true
     this.feed.close()
-    this.sequencer.close()
+    this.numbering.close()
     this.tables.stop()
-    if (this.pendingTimer) clearInterval(this.pendingTimer)
     if (this.unlisten) await this.unlisten().catch(() => {})
     await this.db.close()
   }
