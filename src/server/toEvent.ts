@@ -40,7 +40,8 @@ export function eventType(change: ChangeRecord, viewer: Viewer): EventType | nul
 /**
  * Whether a connection is the change's writer, and so gets the change's `clientId` / `mutationId` in
  * the meta to match its echo: its origin is the change's (`origin.ts`: user and client id). A change
- * without an origin (a store that does not record it yet) goes by the client id alone.
+ * without an origin (a Store implementation outside this package that does not record one) goes by
+ * the client id alone.
  */
 export function isWriter(
   change: ChangeRecord,

@@ -1,11 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  MemoryStore,
-  type ChangeRecord,
-  type ChangesSince,
-  type LivecrudServer,
-} from 'livecrud/server'
-import type { WriteRequest, WriteResult } from 'livecrud/server'
+import { MemoryStore, type LivecrudServer } from 'livecrud/server'
 import type { ChangeEvent } from 'livecrud'
 import {
   closeAll,
@@ -24,41 +18,6 @@ import { TOKEN, securityOptions } from './securityFixture.js'
  * Event meta names the mutation (`clientId`, `mutationId`) only to the connections of the client
  * that wrote it (same user and clientId: its origin); everyone else gets neither field.
  */
-
-/**
- * A memory store whose changes carry the writer's origin, live and in the log, whatever the memory
- * store itself records: the fan-out's rule is tested on its own.
- */
-class OriginStore extends MemoryStore {
-  private writing: string | undefined
-  private readonly origins = new Map<string, string>()
-
-  override async write(request: WriteRequest): Promise<WriteResult> {
-    // The memory store commits and emits synchronously inside write.
-    this.writing = request.origin
-    try {
-      return await super.write(request)
-    } finally {
-      this.writing = undefined
-    }
-  }
-
-  override onChange(listener: (change: ChangeRecord) => void): () => void {
-    return super.onChange((change) => listener(this.stamp(change)))
-  }
-
-  override async changesSince(collection: string, since: number): Promise<ChangesSince> {
-    const log = await super.changesSince(collection, since)
-    return log.tooOld ? log : { ...log, changes: log.changes.map((c) => this.stamp(c)) }
-  }
-
-  private stamp(change: ChangeRecord): ChangeRecord {
-    const key = `${change.collection}\u0000${change.seq}`
-    if (this.writing !== undefined && !this.origins.has(key)) this.origins.set(key, this.writing)
-    const origin = this.origins.get(key)
-    return origin === undefined ? change : { ...change, origin }
-  }
-}
 
 let server: LivecrudServer | undefined
 const clients: Client[] = []
@@ -108,7 +67,7 @@ const eventOf = (p: Peer, id: string) => p.events.find((e) => e.id === id)!
 
 describe('event meta names the mutation only to its writer', () => {
   it('two users: each one’s echo names its own write, the other learns neither id', async () => {
-    await start(new OriginStore())
+    await start(new MemoryStore())
     const admin = await peer('admin', 'c-admin')
     const alice = await peer('alice', 'c-alice')
     const m1 = await write(admin, 'x1', [admin, alice])
@@ -122,7 +81,7 @@ describe('event meta names the mutation only to its writer', () => {
   })
 
   it('two users with the same clientId are two writers', async () => {
-    await start(new OriginStore())
+    await start(new MemoryStore())
     const admin = await peer('admin', 'shared-client')
     const alice = await peer('alice', 'shared-client')
     const m = await write(admin, 'x1', [admin, alice])
@@ -131,7 +90,7 @@ describe('event meta names the mutation only to its writer', () => {
   })
 
   it('one user, two clientIds: only the writing client gets the ids; two connections of one client both do', async () => {
-    await start(new OriginStore())
+    await start(new MemoryStore())
     const tab1 = await peer('alice', 'c-1')
     const tab1again = await peer('alice', 'c-1')
     const tab2 = await peer('alice', 'c-2')
@@ -142,7 +101,7 @@ describe('event meta names the mutation only to its writer', () => {
   })
 
   it('a connection without a clientId hears its own mutationId, and nobody else does', async () => {
-    await start(new OriginStore())
+    await start(new MemoryStore())
     const anon1 = await peer('alice')
     const anon2 = await peer('alice')
     const m = await write(anon1, 'x1', [anon1, anon2])
@@ -151,7 +110,7 @@ describe('event meta names the mutation only to its writer', () => {
   })
 
   it('the catch-up of SUBSCRIBE since follows the same rule', async () => {
-    await start(new OriginStore())
+    await start(new MemoryStore())
     const writer = await peer('alice', 'c-w')
     const other = await peer('admin', 'c-o')
     const m = await write(writer, 'x1', [writer, other])
